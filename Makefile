@@ -1,0 +1,47 @@
+# Rekey: `make run` serves the app, `make test` runs every test. Both install what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+# One warm build directory per machine, outside the clone, so fresh clones build fast.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/rekey/target
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+ADDR ?= 127.0.0.1:3000
+SERVER := $(CARGO_TARGET_DIR)/release/server
+# What cargo-leptos would set when it runs the server; needed to run the binary directly.
+LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=rekey LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+	LEPTOS_ENV=PROD LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_RELOAD_PORT=3001
+
+.PHONY: run dev test tools test-deps build check fmt clean
+
+## run: install tools if missing, build release, migrate data/rekey.db and serve on $(ADDR)
+run: build
+	@mkdir -p data
+	$(LEPTOS_ENV_VARS) $(SERVER) serve
+
+## dev: rebuild on change; CSS changes reload without a page reload
+dev: tools
+	cargo leptos watch
+
+## test: unit, storage (SQLite + PostgreSQL), router and end-to-end tests
+test: tools test-deps build
+	@scripts/test.sh
+
+tools:
+	@scripts/tools.sh
+
+test-deps:
+	@scripts/test-deps.sh
+
+build: tools
+	cargo leptos build --release
+
+check:
+	cargo check -p server
+	cargo check -p frontend --target wasm32-unknown-unknown
+
+fmt:
+	cargo fmt --all
+
+clean:
+	rm -rf target/site end2end/test-results

@@ -1,0 +1,20 @@
+//! Sign in, sign up (confirmed by an e-mailed code), and the account page.
+
+mod confirm;
+mod login;
+mod profile;
+mod register;
+
+pub use confirm::ConfirmPage;
+pub use login::LoginPage;
+pub use profile::AccountPage;
+pub use register::RegisterPage;
+
+use domain::Policy;
+use leptos::prelude::*;
+
+/// The password policy in force (configuration lives on the server; the checklist needs it).
+#[server(endpoint = "password_policy")]
+pub async fn password_policy() -> Result<Policy, crate::error::AccountError> {
+    Ok(crate::ssr::state()?.config.password_policy)
+}

@@ -1,0 +1,88 @@
+use super::password_policy;
+use crate::components::{FormAlert, NewPasswordField, Page, SubmitButton, TextField};
+use crate::error::{action_error, AccountError, Field};
+use domain::{Email, Policy};
+use leptos::prelude::*;
+
+/// Starts a sign-up: the same answer whether or not the address is taken (see `backend::accounts`).
+#[server(endpoint = "register")]
+pub async fn register(email: String, password: String, phone: String) -> Result<(), AccountError> {
+    use crate::ssr::{fail, field_error, internal, set_cookie, state};
+    use backend::accounts::{self, SignupError};
+    let state = state()?;
+    match accounts::start_signup(&state, &email, &password, &phone).await {
+        Ok(started) => {
+            set_cookie(&backend::sessions::cookie_header(
+                accounts::SIGNUP_COOKIE,
+                &started.token,
+                state.config.code_lifetime_secs,
+                state.config.cookie_secure,
+            ));
+            leptos_axum::redirect("/register/confirm");
+            Ok(())
+        }
+        Err(SignupError::Email(e)) => field_error(Field::Email, e),
+        Err(SignupError::Password(m)) => field_error(Field::Password, m),
+        Err(SignupError::Phone(e)) => field_error(Field::Phone, e),
+        Err(SignupError::Busy) => fail(AccountError::Busy),
+        Err(SignupError::Internal(e)) => internal("sign-up failed", e),
+    }
+}
+
+/// `/register`: e-mail, a new password with its live checklist, an optional phone.
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let error = action_error(action);
+    let policy = Resource::new(|| (), |_| password_policy());
+    let policy = Signal::derive(move || policy.get().and_then(Result::ok).unwrap_or(Policy::Shop));
+    let email = RwSignal::new(String::new());
+    let email_live_error = RwSignal::new(None::<String>);
+    let check_email = move |typed: String| {
+        email_live_error.set(match typed.trim() {
+            "" => None,
+            t => Email::parse(t).err().map(|e| e.to_string()),
+        });
+    };
+    let email_error = Signal::derive(move || {
+        email_live_error
+            .get()
+            .or_else(|| error.get().and_then(|e| e.for_field(Field::Email)))
+    });
+    view! {
+        <Page title="Create your account">
+            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+            <ActionForm action=action attr:class="form" attr:novalidate=true>
+                <TextField
+                    label="E-mail"
+                    name="email"
+                    input_type="email"
+                    autocomplete="email"
+                    maxlength=254
+                    value=email
+                    on_blur=check_email
+                    error=email_error
+                />
+                <Transition fallback=|| ()>
+                    <NewPasswordField
+                        name="password"
+                        policy=policy
+                        email=email
+                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password)))
+                    />
+                </Transition>
+                <TextField
+                    label="Mobile number (optional)"
+                    name="phone"
+                    input_type="tel"
+                    autocomplete="tel"
+                    hint="With country code, e.g. +44 7700 900789. Used only to keep your account safe."
+                    maxlength=40
+                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone)))
+                />
+                <SubmitButton label="Create account" pending=action.pending() />
+            </ActionForm>
+            <p class="form-links">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </Page>
+    }
+}

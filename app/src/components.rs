@@ -1,0 +1,19 @@
+//! Pieces shared by every page: the page frame, form fields, the password checklist and meter.
+
+mod field;
+mod layout;
+mod password;
+
+pub use field::{FormAlert, SubmitButton, TextField};
+pub use layout::Page;
+pub use password::{Checklist, NewPasswordField, PasswordInput, StrengthMeter};
+
+use leptos::prelude::*;
+
+/// True once the WebAssembly has taken over the page; false during server rendering and with
+/// JavaScript off. Controls that only work with scripts (show/hide) stay hidden until then.
+pub fn hydrated() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}

@@ -1,0 +1,143 @@
+use super::hydrated;
+use domain::password::{rule_results, strength, Policy, RuleResult, Strength};
+use leptos::prelude::*;
+
+/// A password input with a show/hide toggle (a real button with a pressed state).
+#[component]
+pub fn PasswordInput(
+    label: &'static str,
+    name: &'static str,
+    /// `current-password` for sign-in, `new-password` for a new one (password managers).
+    autocomplete: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] value: Option<RwSignal<String>>,
+    /// Extra ids the input is described by (the checklist and meter).
+    #[prop(optional)]
+    described_by: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let described = match described_by {
+        Some(extra) => format!("{error_id} {extra}"),
+        None => error_id.clone(),
+    };
+    let shown = RwSignal::new(false);
+    let ready = hydrated();
+    let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
+    view! {
+        <div class="field" class:field--invalid=move || error.get().is_some()>
+            <label class="field__label" for=id.clone()>
+                {label}
+            </label>
+            <div class="password-input">
+                <input
+                    class="field__input password-input__input"
+                    id=id.clone()
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    autocapitalize="off"
+                    spellcheck="false"
+                    aria-describedby=described
+                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                    prop:value=move || value.get()
+                    on:input:target=move |ev| value.set(ev.target().value())
+                />
+                <button
+                    type="button"
+                    class="password-input__toggle"
+                    aria-controls=id
+                    aria-pressed=move || if shown.get() { "true" } else { "false" }
+                    hidden=move || !ready.get()
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    <span aria-hidden="true">{move || if shown.get() { "Hide" } else { "Show" }}</span>
+                    <span class="visually-hidden">"Show password"</span>
+                </button>
+            </div>
+            <p class="field__error" id=error_id aria-live="polite">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// The live list of password rules; each item says in words whether it is met.
+#[component]
+pub fn Checklist(#[prop(into)] rules: Signal<Vec<RuleResult>>) -> impl IntoView {
+    view! {
+        <ul class="checklist" id="password-rules" aria-label="Password rules">
+            {move || {
+                rules
+                    .get()
+                    .into_iter()
+                    .map(|rule| {
+                        let state = if rule.met { "met" } else { "not met yet" };
+                        view! {
+                            <li class="checklist__item" class:checklist__item--met=rule.met>
+                                <span class="checklist__mark" aria-hidden="true">
+                                    {if rule.met { "✓" } else { "•" }}
+                                </span>
+                                {rule.label}
+                                <span class="visually-hidden">{format!(": {state}")}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}
+
+/// The strength meter: a bar for the eye and a sentence for everyone.
+#[component]
+pub fn StrengthMeter(#[prop(into)] strength: Signal<Strength>) -> impl IntoView {
+    view! {
+        <div class="meter" id="password-strength">
+            <div class="meter__track" aria-hidden="true">
+                <div class=move || format!("meter__bar meter__bar--s{}", strength.get().score)></div>
+            </div>
+            <p class="meter__text">
+                <strong class="meter__label">
+                    {move || format!("Strength: {}", strength.get().label)}
+                </strong>
+                " "
+                <span class="meter__reason">{move || strength.get().reason}</span>
+                " "
+                <span class="meter__hint">{move || strength.get().hint}</span>
+            </p>
+        </div>
+    }
+}
+
+/// A new-password input with its live checklist and strength meter, judged by the same rules
+/// the server enforces.
+#[component]
+pub fn NewPasswordField(
+    name: &'static str,
+    #[prop(into)] policy: Signal<Policy>,
+    /// What the person typed as their e-mail (the password may not be it).
+    #[prop(into)]
+    email: Signal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] value: Option<RwSignal<String>>,
+) -> impl IntoView {
+    let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
+    let rules = Signal::derive(move || rule_results(policy.get(), &value.get(), &email.get()));
+    let strength = Signal::derive(move || {
+        let email = email.get();
+        strength(&value.get(), &[email.as_str()])
+    });
+    view! {
+        <PasswordInput
+            label="Password"
+            name=name
+            autocomplete="new-password"
+            error=error
+            value=value
+            described_by="password-rules password-strength"
+        />
+        <StrengthMeter strength=strength />
+        <Checklist rules=rules />
+    }
+}

@@ -1,0 +1,83 @@
+//! Rekey's pages, components and server functions.
+//!
+//! Built twice: with `ssr` for the server (server functions run their bodies, and may use the
+//! server-only `backend` crate) and with `hydrate` for the browser (server functions become HTTP
+//! calls). Every form is an `ActionForm`, so it also works as a plain HTML post before the
+//! WebAssembly has loaded or with JavaScript off.
+
+pub mod account;
+pub mod components;
+pub mod error;
+pub mod recover;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The routes of every screen.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/rekey.css" />
+        <Title formatter=|title| format!("{title} · Rekey Shop") />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=|| view! { <Redirect path="/account" /> } />
+                <Route path=path!("/login") view=account::LoginPage />
+                // Pages that wait for data render it fully before the first byte (Async): streamed
+                // Suspense content needs JavaScript to appear, and every page must work without
+                // it. On /account this also makes "signed out" a real 302 to /login.
+                <Route path=path!("/register") view=account::RegisterPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/register/confirm")
+                    view=account::ConfirmPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/recover") view=recover::RecoverPage />
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <components::Page title="Page not found">
+            <p class="card__lead">"There's nothing at this address."</p>
+            <p class="form-links">
+                <a href="/login">"Go to sign in"</a>
+            </p>
+        </components::Page>
+    }
+}

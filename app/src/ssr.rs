@@ -1,0 +1,100 @@
+//! Server-side helpers for server functions: state, cookies, client address, error status.
+
+use crate::error::{AccountError, Field};
+use backend::AppState;
+use http::header::{ACCEPT, COOKIE, SET_COOKIE};
+use http::{HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+/// The shared state, provided by the server for every request.
+pub fn state() -> Result<AppState, AccountError> {
+    use_context::<AppState>().ok_or(AccountError::Unavailable)
+}
+
+/// The value of cookie `name` on this request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| backend::sessions::read_cookie(h, name).map(str::to_string))
+}
+
+/// Adds a `Set-Cookie` header to the response.
+pub fn set_cookie(value: &str) {
+    if let (Some(res), Ok(v)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
+        res.append_header(SET_COOKIE, v);
+    }
+}
+
+/// The client's network (IPv4 /24, IPv6 /56) for per-network limits.
+///
+/// Uses the socket's peer address; forwarded headers are not trusted (yet: configured proxies
+/// arrive with the reliability issue).
+pub async fn client_network() -> String {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
+        Ok(ConnectInfo(addr)) => backend::limits::network_of(addr.ip()),
+        Err(_) => "unknown".into(),
+    }
+}
+
+/// Returns `err`, and for script callers sets the HTTP status that fits it.
+///
+/// A plain form post (JavaScript off) must keep the redirect back to the form that the server
+/// function machinery sets up, so its status is left alone.
+pub fn fail<T>(err: AccountError) -> Result<T, AccountError> {
+    let plain_form = use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if !plain_form {
+        if let (Some(res), Ok(status)) = (
+            use_context::<ResponseOptions>(),
+            StatusCode::from_u16(err.status()),
+        ) {
+            res.set_status(status);
+        }
+    }
+    if matches!(err, AccountError::Unavailable) {
+        tracing::error!("request failed on the server side");
+    }
+    Err(err)
+}
+
+/// Logs an internal failure once, at the boundary, and answers with a generic message.
+pub fn internal<T>(what: &str, detail: impl std::fmt::Display) -> Result<T, AccountError> {
+    tracing::error!(%detail, "{what}");
+    fail(AccountError::Unavailable)
+}
+
+/// A field error.
+pub fn field_error<T>(field: Field, message: impl std::fmt::Display) -> Result<T, AccountError> {
+    fail(AccountError::Field {
+        field,
+        message: message.to_string(),
+    })
+}
+
+/// The signed-in user of this request, if any.
+pub async fn current_user() -> Result<Option<backend::sessions::SessionUser>, AccountError> {
+    let state = state()?;
+    let Some(token) = cookie(backend::sessions::COOKIE) else {
+        return Ok(None);
+    };
+    match backend::sessions::lookup(&state, &token).await {
+        Ok(user) => Ok(user),
+        Err(e) => internal("session lookup failed", e),
+    }
+}

@@ -1,0 +1,252 @@
+//! Configuration from environment variables, with defaults fit for `make run`.
+
+use domain::Policy;
+use std::str::FromStr;
+
+/// Development (demo outbox, `/dev/*` routes) or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name}={value:?} is not valid: {reason}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("{name} must be set in production mode ({why})")]
+    Missing {
+        name: &'static str,
+        why: &'static str,
+    },
+}
+
+/// Every setting of the server. See the README's configuration table.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    pub database_url: String,
+    /// Hex-encoded secret key; `None` in development means "generate and keep one in the database".
+    pub secret_key: Option<Vec<u8>>,
+    pub smtp_url: Option<String>,
+    pub shop_name: String,
+    pub password_policy: Policy,
+    pub session_idle_secs: i64,
+    pub session_max_secs: i64,
+    pub cookie_secure: bool,
+    pub hash_threads: usize,
+    pub hash_queue: usize,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub login_challenge_after: i64,
+    pub login_lock_after: i64,
+    pub login_window_secs: i64,
+    pub login_lock_secs: i64,
+    pub code_lifetime_secs: i64,
+    pub code_tries: i64,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `get`, so tests can pass a map.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&get);
+        let mode = match env.raw("REKEY_ENV").as_deref() {
+            None | Some("development" | "dev") => Mode::Development,
+            Some("production" | "prod") => Mode::Production,
+            Some(other) => {
+                return Err(invalid(
+                    "REKEY_ENV",
+                    other,
+                    "expected development or production",
+                ))
+            }
+        };
+        let secret_key = match env.raw("SECRET_KEY") {
+            None => None,
+            Some(hex_key) => {
+                let bytes = hex::decode(hex_key.trim())
+                    .map_err(|_| invalid("SECRET_KEY", "(hidden)", "must be hexadecimal"))?;
+                if bytes.len() < 32 {
+                    return Err(invalid(
+                        "SECRET_KEY",
+                        "(hidden)",
+                        "must be at least 32 bytes (64 hex digits)",
+                    ));
+                }
+                Some(bytes)
+            }
+        };
+        let smtp_url = env.raw("SMTP_URL");
+        if mode == Mode::Production {
+            if secret_key.is_none() {
+                return Err(ConfigError::Missing {
+                    name: "SECRET_KEY",
+                    why: "64+ hex digits, e.g. from `openssl rand -hex 32`; shared by every server process",
+                });
+            }
+            if smtp_url.is_none() {
+                return Err(ConfigError::Missing {
+                    name: "SMTP_URL",
+                    why: "e.g. smtps://user:password@mail.example.com; production never uses the dev outbox",
+                });
+            }
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Config {
+            mode,
+            database_url: env
+                .raw("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/rekey.db".into()),
+            secret_key,
+            smtp_url,
+            shop_name: env.raw("SHOP_NAME").unwrap_or_else(|| "Rekey Shop".into()),
+            password_policy: env.parse("PASSWORD_POLICY", Policy::Shop)?,
+            session_idle_secs: env.parse::<i64>("SESSION_IDLE_MINUTES", 7 * 24 * 60)? * 60,
+            session_max_secs: env.parse::<i64>("SESSION_MAX_DAYS", 30)? * 86_400,
+            cookie_secure: env.parse("COOKIE_SECURE", mode == Mode::Production)?,
+            hash_threads: env.parse("HASH_THREADS", cores)?.max(1),
+            hash_queue: env.parse("HASH_QUEUE", 64)?.max(1),
+            argon2_memory_kib: env.parse("ARGON2_MEMORY_KIB", 19_456)?,
+            argon2_iterations: env.parse("ARGON2_ITERATIONS", 2)?,
+            argon2_parallelism: env.parse("ARGON2_PARALLELISM", 1)?,
+            login_challenge_after: env.parse("LOGIN_CHALLENGE_AFTER", 5)?,
+            login_lock_after: env.parse("LOGIN_LOCK_AFTER", 20)?,
+            login_window_secs: env.parse::<i64>("LOGIN_WINDOW_MINUTES", 15)? * 60,
+            login_lock_secs: env.parse::<i64>("LOGIN_LOCK_MINUTES", 15)? * 60,
+            code_lifetime_secs: env.parse::<i64>("CODE_LIFETIME_MINUTES", 10)? * 60,
+            code_tries: env.parse("CODE_TRIES", 5)?,
+        })
+    }
+
+    /// Whether `/dev/*` routes and the dev outbox are on.
+    pub fn is_dev(&self) -> bool {
+        self.mode == Mode::Development
+    }
+}
+
+fn invalid(name: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
+    fn raw(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.raw(name) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| invalid(name, &v, &e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_design_numbers() {
+        let c = config(&[]).unwrap();
+        assert!(c.is_dev());
+        assert_eq!(c.database_url, "sqlite://data/rekey.db");
+        assert_eq!(
+            (
+                c.argon2_memory_kib,
+                c.argon2_iterations,
+                c.argon2_parallelism
+            ),
+            (19_456, 2, 1)
+        );
+        assert_eq!(
+            (
+                c.login_challenge_after,
+                c.login_lock_after,
+                c.login_window_secs
+            ),
+            (5, 20, 900)
+        );
+        assert_eq!(c.password_policy, Policy::Shop);
+        assert!(!c.cookie_secure);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = config(&[("SESSION_MAX_DAYS", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("SESSION_MAX_DAYS=\"soon\" is not valid"),
+            "{err}"
+        );
+        let err = config(&[("PASSWORD_POLICY", "loose")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PASSWORD_POLICY"), "{err}");
+        let err = config(&[("SECRET_KEY", "abcd")]).unwrap_err().to_string();
+        assert!(
+            err.contains("SECRET_KEY") && err.contains("32 bytes"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn production_says_what_is_missing() {
+        let err = config(&[("REKEY_ENV", "production")]).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Missing {
+                name: "SECRET_KEY",
+                ..
+            }
+        ));
+        let key = "ab".repeat(32);
+        let err = config(&[("REKEY_ENV", "production"), ("SECRET_KEY", &key)]).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Missing {
+                name: "SMTP_URL",
+                ..
+            }
+        ));
+        let ok = config(&[
+            ("REKEY_ENV", "production"),
+            ("SECRET_KEY", &key),
+            ("SMTP_URL", "smtp://x"),
+        ])
+        .unwrap();
+        assert!(!ok.is_dev() && ok.cookie_secure);
+    }
+}

@@ -1,0 +1,19 @@
+//! Everything that runs only on the server: storage, password hashing, sessions, accounts and
+//! the outbox. The `app` crate reaches this crate only under its `ssr` feature, so none of it
+//! (sqlx, argon2, HMAC keys) can end up in the WebAssembly.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod hasher;
+pub mod limits;
+pub mod mail;
+pub mod outbox;
+pub mod sessions;
+pub mod state;
+
+pub use config::Config;
+pub use db::Db;
+pub use state::AppState;

@@ -1,0 +1,150 @@
+//! Rolling-window counters kept in the database, so every server process sees the same counts.
+
+use crate::clock::Timestamp;
+use crate::db::{col, Db};
+use crate::state::AppState;
+
+/// What kinds of events are counted.
+pub mod kind {
+    /// A failed sign-in for an e-mail address (whether or not it has an account).
+    pub const LOGIN_FAIL_ACCOUNT: &str = "login_fail_account";
+    /// A failed sign-in from a network (IPv4 /24, IPv6 /56).
+    pub const LOGIN_FAIL_NETWORK: &str = "login_fail_network";
+}
+
+/// What must happen before the next sign-in attempt for an address is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginGate {
+    /// Go ahead.
+    Open,
+    /// Repeated failures: the slider challenge must be passed first.
+    ///
+    /// The slider arrives with its own issue; until then this state is logged and the attempt
+    /// proceeds. This is the one place where it plugs in.
+    NeedsChallenge,
+    /// Too many failures: refused until the lock ends.
+    Locked { retry_after_secs: i64 },
+}
+
+/// Records one event for `subject` at `now`.
+pub async fn record(db: &Db, kind: &str, subject: &str, now: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO attempts (kind, subject, at) VALUES ($1, $2, $3)")
+        .bind(kind)
+        .bind(subject)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Events for `subject` since `since`, and the time of the latest.
+pub async fn count_since(
+    db: &Db,
+    kind: &str,
+    subject: &str,
+    since: Timestamp,
+) -> Result<(i64, Option<Timestamp>), sqlx::Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n, MAX(at) AS latest FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3")
+        .bind(kind)
+        .bind(subject)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await?;
+    Ok((col(&row, "n")?, col(&row, "latest")?))
+}
+
+/// Forgets the events for `subject` (after a successful sign-in).
+pub async fn clear(db: &Db, kind: &str, subject: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2")
+        .bind(kind)
+        .bind(subject)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Deletes events older than any window looks back (run by the background sender).
+pub async fn prune(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM attempts WHERE at < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?
+        .rows_affected())
+}
+
+/// Decides the gate for a sign-in to `account` (HMAC of the address) from `network`.
+pub async fn login_gate(
+    state: &AppState,
+    account: &str,
+    network: &str,
+) -> Result<LoginGate, sqlx::Error> {
+    let cfg = &state.config;
+    let now = state.clock.now();
+    let (failures, latest) = count_since(
+        &state.db,
+        kind::LOGIN_FAIL_ACCOUNT,
+        account,
+        now - cfg.login_window_secs,
+    )
+    .await?;
+    if failures >= cfg.login_lock_after {
+        let until = latest.unwrap_or(now) + cfg.login_lock_secs;
+        return Ok(LoginGate::Locked {
+            retry_after_secs: (until - now).max(1),
+        });
+    }
+    let (net_failures, _) = count_since(
+        &state.db,
+        kind::LOGIN_FAIL_NETWORK,
+        network,
+        now - cfg.login_window_secs,
+    )
+    .await?;
+    if failures >= cfg.login_challenge_after || net_failures >= cfg.login_lock_after {
+        return Ok(LoginGate::NeedsChallenge);
+    }
+    Ok(LoginGate::Open)
+}
+
+/// The network a client address belongs to: IPv4 /24, IPv6 /56 (one household or office).
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        std::net::IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return network_of(std::net::IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}00::/56", s[0], s[1], s[2], s[3] >> 8)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_group_neighbours() {
+        assert_eq!(network_of("203.0.113.7".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(
+            network_of("203.0.113.200".parse().unwrap()),
+            network_of("203.0.113.1".parse().unwrap())
+        );
+        assert_eq!(
+            network_of("::ffff:203.0.113.7".parse().unwrap()),
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            network_of("2001:db8:1:2ff::1".parse().unwrap()),
+            network_of("2001:db8:1:200::9".parse().unwrap())
+        );
+        assert_ne!(
+            network_of("2001:db8:1:2ff::1".parse().unwrap()),
+            network_of("2001:db8:1:3ff::1".parse().unwrap())
+        );
+    }
+}

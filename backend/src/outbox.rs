@@ -1,0 +1,260 @@
+//! The outbox: messages are written in the same transaction as what caused them and delivered
+//! by a background sender, so a request's answer time never depends on a mail server, and a
+//! crash between "code stored" and "mail sent" loses nothing.
+
+use crate::clock::Clock;
+use crate::crypto::new_id;
+use crate::db::{col, Db};
+use serde::Serialize;
+use sqlx::AnyConnection;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One message to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// `email` or `sms`.
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+/// A way to deliver messages (SMTP, SMS provider, or the development outbox).
+pub trait Transport: Send + Sync + 'static {
+    /// Delivers one message; an `Err` is retried later with back-off.
+    fn send<'a>(
+        &'a self,
+        message: &'a Message,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+}
+
+/// Queues `message` inside the caller's transaction.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    message: &Message,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(new_id())
+    .bind(&message.channel)
+    .bind(&message.recipient)
+    .bind(&message.subject)
+    .bind(&message.body_text)
+    .bind(&message.body_html)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Seconds to wait before retry number `attempt` (1, 2, 4 … capped at 5 minutes).
+pub fn backoff(attempt: i64) -> i64 {
+    1_i64 << attempt.clamp(0, 8).min(8).max(0) as u32
+}
+
+/// Delivers every due message once; returns how many were delivered.
+///
+/// Each row is claimed with a conditional update before sending, so two senders (two server
+/// processes) never deliver the same message twice.
+pub async fn deliver_due(
+    db: &Db,
+    transport: &dyn Transport,
+    now: i64,
+) -> Result<usize, sqlx::Error> {
+    let due = sqlx::query(
+        "SELECT id, channel, recipient, subject, body_text, body_html, attempts, next_attempt_at FROM outbox \
+         WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at LIMIT 50",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let mut delivered = 0;
+    for row in due {
+        let id: String = col(&row, "id")?;
+        let attempts: i64 = col(&row, "attempts")?;
+        let was_due: i64 = col(&row, "next_attempt_at")?;
+        // Claim: push the next attempt a minute ahead; only one sender's update matches.
+        let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL")
+            .bind(now + 60)
+            .bind(&id)
+            .bind(was_due)
+            .execute(db.pool())
+            .await?
+            .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        let message = Message {
+            channel: col(&row, "channel")?,
+            recipient: col(&row, "recipient")?,
+            subject: col(&row, "subject")?,
+            body_text: col(&row, "body_text")?,
+            body_html: col(&row, "body_html")?,
+        };
+        match transport.send(&message).await {
+            Ok(()) => {
+                // The bodies may hold a code: keep them no longer than needed.
+                sqlx::query("UPDATE outbox SET sent_at = $1, attempts = $2, body_text = '', body_html = '', last_error = NULL WHERE id = $3")
+                    .bind(now)
+                    .bind(attempts + 1)
+                    .bind(&id)
+                    .execute(db.pool())
+                    .await?;
+                delivered += 1;
+            }
+            Err(error) => {
+                tracing::warn!(message = %id, attempt = attempts + 1, %error, "delivery failed; will retry");
+                sqlx::query("UPDATE outbox SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4")
+                    .bind(attempts + 1)
+                    .bind(now + backoff(attempts + 1).min(300))
+                    .bind(error.chars().take(500).collect::<String>())
+                    .bind(&id)
+                    .execute(db.pool())
+                    .await?;
+            }
+        }
+    }
+    Ok(delivered)
+}
+
+/// Runs the sender until `stop` resolves: delivers due messages every `every`, and prunes old
+/// rate-limit events.
+pub async fn run_sender(
+    db: Db,
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+    stop: impl Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    let mut tick = tokio::time::interval(every);
+    let mut passes: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tick.tick() => {}
+        }
+        let now = clock.now();
+        if let Err(error) = deliver_due(&db, transport.as_ref(), now).await {
+            tracing::warn!(%error, "outbox pass failed");
+        }
+        passes += 1;
+        if passes % 600 == 0 {
+            if let Err(error) = crate::limits::prune(&db, now - 2 * 86_400).await {
+                tracing::warn!(%error, "pruning old attempts failed");
+            }
+        }
+    }
+}
+
+/// The development transport: "sends" by storing the message where `/dev/outbox` shows it.
+#[derive(Debug, Clone)]
+pub struct DevOutbox {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl DevOutbox {
+    /// A transport that writes into `db`'s `dev_mailbox`.
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        DevOutbox { db, clock }
+    }
+}
+
+impl Transport for DevOutbox {
+    fn send<'a>(
+        &'a self,
+        m: &'a Message,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(new_id())
+            .bind(&m.channel)
+            .bind(&m.recipient)
+            .bind(&m.subject)
+            .bind(&m.body_text)
+            .bind(&m.body_html)
+            .bind(self.clock.now() * 1000 + now_millis_part())
+            .execute(self.db.pool())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Milliseconds within the current second of the wall clock, so messages sent within one
+/// second still list in the order they were delivered.
+fn now_millis_part() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::from(d.subsec_millis()))
+}
+
+/// A message as the development outbox shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivered {
+    pub id: String,
+    pub channel: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Milliseconds since the Unix epoch.
+    pub delivered_at: i64,
+}
+
+/// The newest development-outbox messages first, optionally only those to `to`.
+pub async fn dev_messages(
+    db: &Db,
+    to: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Delivered>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, channel, recipient, subject, body_text, body_html, delivered_at FROM dev_mailbox \
+         WHERE ($1 = '' OR LOWER(recipient) = LOWER($1)) ORDER BY delivered_at DESC, id LIMIT $2",
+    )
+    .bind(to.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Delivered {
+                id: col(r, "id")?,
+                channel: col(r, "channel")?,
+                to: col(r, "recipient")?,
+                subject: col(r, "subject")?,
+                text: col(r, "body_text")?,
+                html: col(r, "body_html")?,
+                delivered_at: col(r, "delivered_at")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(super::backoff(1), 2);
+        assert_eq!(super::backoff(3), 8);
+        assert_eq!(super::backoff(50), 256);
+    }
+}

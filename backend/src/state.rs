@@ -1,0 +1,91 @@
+//! The one shared state every request handler and server function reads.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::{random_bytes, Secret};
+use crate::db::{col, Db, DbError};
+use crate::hasher::{Cost, HashError, Hasher};
+use std::sync::Arc;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("{0}")]
+    Hasher(#[from] HashError),
+    #[error("the stored development secret key is unreadable; delete the settings row 'secret_key' to make a new one")]
+    BadStoredSecret,
+}
+
+/// Options, database, hashing pool, clock and secret key.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub hasher: Hasher,
+    pub clock: Arc<dyn Clock>,
+    pub secret: Secret,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens and migrates the database, loads the secret key and starts the hashing pool.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        Self::start_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`AppState::start`] with a given clock (tests).
+    pub async fn start_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let secret = match &config.secret_key {
+            Some(key) => Secret::new(key.clone()),
+            None => dev_secret(&db).await?,
+        };
+        let hasher = Hasher::start(
+            Cost {
+                memory_kib: config.argon2_memory_kib,
+                iterations: config.argon2_iterations,
+                parallelism: config.argon2_parallelism,
+            },
+            config.hash_threads,
+            config.hash_queue,
+        )?;
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            hasher,
+            clock,
+            secret,
+        })
+    }
+}
+
+/// In development the secret key is generated on first start and kept in the database, so
+/// codes and sessions survive a restart and every process on one database shares it.
+async fn dev_secret(db: &Db) -> Result<Secret, StartError> {
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('secret_key', $1) ON CONFLICT (name) DO NOTHING")
+        .bind(hex::encode(random_bytes::<32>()))
+        .execute(db.pool())
+        .await?;
+    let row = sqlx::query("SELECT value FROM settings WHERE name = 'secret_key'")
+        .fetch_one(db.pool())
+        .await?;
+    let value: String = col(&row, "value")?;
+    hex::decode(value)
+        .map(Secret::new)
+        .map_err(|_| StartError::BadStoredSecret)
+}

@@ -1,0 +1,448 @@
+//! Storage tests: the same tests against a real SQLite file and a real PostgreSQL database.
+
+mod support;
+
+use backend::accounts::{self, ConfirmError, LoginError};
+use backend::outbox::{self, DevOutbox, Message, Transport};
+use backend::sessions;
+use backend::AppState;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use support::Fixture;
+
+const PW: &str = "Tangerine7Harbor";
+
+on_both_databases!(
+    signup_confirm_creates_account_and_session,
+    signup_with_taken_address_does_the_same_work,
+    wrong_codes_run_out,
+    codes_expire,
+    two_right_codes_at_once_make_one_account,
+    login_counts_failures_and_locks,
+    login_rehashes_old_parameters,
+    sessions_end_everywhere_and_when_idle,
+    outbox_retries_and_never_sends_twice,
+    migrations_and_dev_secret_survive_restart,
+);
+
+async fn deliver(state: &AppState) {
+    let dev = DevOutbox::new(state.db.clone(), state.clock.clone());
+    outbox::deliver_due(&state.db, &dev, state.clock.now())
+        .await
+        .expect("deliver");
+}
+
+async fn latest_code(state: &AppState, to: &str) -> String {
+    deliver(state).await;
+    let messages = outbox::dev_messages(&state.db, Some(to), 10)
+        .await
+        .expect("messages");
+    let m = messages
+        .iter()
+        .find(|m| m.subject.contains("sign-up code"))
+        .expect("a sign-up code e-mail");
+    m.subject[..6].to_string()
+}
+
+async fn count(state: &AppState, sql: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(sql)
+        .fetch_one(state.db.pool())
+        .await
+        .expect("count")
+        .try_get::<i64, _>(0)
+        .expect("i64")
+}
+
+async fn signup_confirm_creates_account_and_session(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let started = accounts::start_signup(&state, " Lin@Example.com ", PW, "+44 7700 900789")
+        .await
+        .unwrap();
+    assert_eq!(started.masked, "L***n@example.com");
+    assert_eq!(
+        accounts::pending_signup(&state, &started.token)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("L***n@example.com")
+    );
+    let code = latest_code(&state, "Lin@example.com").await;
+    assert!(code.bytes().all(|b| b.is_ascii_digit()));
+
+    // No plaintext code at rest: the signup row holds a MAC, the sent outbox row is emptied.
+    assert_eq!(
+        count(
+            &state,
+            &format!("SELECT COUNT(*) FROM signups WHERE code_mac LIKE '%{code}%'")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &state,
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND body_text = ''"
+        )
+        .await,
+        1
+    );
+
+    let session = accounts::confirm_signup(&state, &started.token, &code)
+        .await
+        .unwrap();
+    let user = sessions::lookup(&state, &session)
+        .await
+        .unwrap()
+        .expect("signed in");
+    assert_eq!(user.email, "Lin@example.com");
+    assert_eq!(
+        count(
+            &state,
+            "SELECT COUNT(*) FROM users WHERE phone = '+447700900789'"
+        )
+        .await,
+        1
+    );
+    // Single use: the same code cannot be used again.
+    assert_eq!(
+        accounts::confirm_signup(&state, &started.token, &code).await,
+        Err(ConfirmError::NoSignup)
+    );
+    // The session token is stored only hashed.
+    assert_eq!(
+        count(
+            &state,
+            &format!("SELECT COUNT(*) FROM sessions WHERE token_hash = '{session}'")
+        )
+        .await,
+        0
+    );
+    // Signing in works with the address in any case.
+    let network = "203.0.113.0/24";
+    assert!(accounts::login(&state, "lin@EXAMPLE.com", PW, network)
+        .await
+        .is_ok());
+}
+
+async fn signup_with_taken_address_does_the_same_work(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    accounts::create_user(&state, "taken@example.com", PW, "")
+        .await
+        .unwrap();
+    let fresh = accounts::start_signup(&state, "fresh@example.com", PW, "")
+        .await
+        .unwrap();
+    let taken = accounts::start_signup(&state, "taken@example.com", "Other8Password", "")
+        .await
+        .unwrap();
+    assert_eq!(fresh.masked, "f***h@example.com");
+    assert_eq!(taken.masked, "t***n@example.com");
+    assert_eq!(
+        count(&state, "SELECT COUNT(*) FROM signups").await,
+        2,
+        "a pending row for both"
+    );
+    assert_eq!(
+        count(&state, "SELECT COUNT(*) FROM outbox").await,
+        2,
+        "one e-mail for both"
+    );
+    deliver(&state).await;
+    let to_owner = outbox::dev_messages(&state.db, Some("taken@example.com"), 10)
+        .await
+        .unwrap();
+    assert_eq!(to_owner.len(), 1);
+    assert!(
+        to_owner[0].subject.contains("tried to create"),
+        "{}",
+        to_owner[0].subject
+    );
+    assert!(
+        !to_owner[0].text.chars().any(|c| c.is_ascii_digit()),
+        "no code is sent to a taken address"
+    );
+    for code in ["000000", "123456"] {
+        assert!(matches!(
+            accounts::confirm_signup(&state, &taken.token, code).await,
+            Err(ConfirmError::WrongCode { .. })
+        ));
+    }
+    assert_eq!(count(&state, "SELECT COUNT(*) FROM users").await, 1);
+}
+
+async fn wrong_codes_run_out(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let s = accounts::start_signup(&state, "tries@example.com", PW, "")
+        .await
+        .unwrap();
+    let code = latest_code(&state, "tries@example.com").await;
+    let wrong = if code == "111111" { "222222" } else { "111111" };
+    for left in (1..5).rev() {
+        assert_eq!(
+            accounts::confirm_signup(&state, &s.token, wrong).await,
+            Err(ConfirmError::WrongCode { tries_left: left })
+        );
+    }
+    assert_eq!(
+        accounts::confirm_signup(&state, &s.token, wrong).await,
+        Err(ConfirmError::CodeDead)
+    );
+    assert_eq!(
+        accounts::confirm_signup(&state, &s.token, &code).await,
+        Err(ConfirmError::CodeDead)
+    );
+    assert!(matches!(
+        accounts::confirm_signup(&state, &s.token, "12x456").await,
+        Err(ConfirmError::Code(_))
+    ));
+}
+
+async fn codes_expire(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let s = accounts::start_signup(&state, "late@example.com", PW, "")
+        .await
+        .unwrap();
+    let code = latest_code(&state, "late@example.com").await;
+    fx.clock.advance(10 * 60 + 1);
+    assert_eq!(
+        accounts::confirm_signup(&state, &s.token, &code).await,
+        Err(ConfirmError::CodeDead)
+    );
+    assert_eq!(
+        accounts::pending_signup(&state, &s.token).await.unwrap(),
+        None
+    );
+}
+
+async fn two_right_codes_at_once_make_one_account(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let s = accounts::start_signup(&state, "race@example.com", PW, "")
+        .await
+        .unwrap();
+    let code = latest_code(&state, "race@example.com").await;
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (state, token, code) = (state.clone(), s.token.clone(), code.clone());
+            tokio::spawn(async move { accounts::confirm_signup(&state, &token, &code).await })
+        })
+        .collect();
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => wins += 1,
+            Err(ConfirmError::NoSignup) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(count(&state, "SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(count(&state, "SELECT COUNT(*) FROM sessions").await, 1);
+}
+
+async fn login_counts_failures_and_locks(fx: Fixture) {
+    let state = fx.state(&[("LOGIN_LOCK_AFTER", "3")]).await;
+    accounts::create_user(&state, "lock@example.com", PW, "")
+        .await
+        .unwrap();
+    let net = "198.51.100.0/24";
+    assert_eq!(
+        accounts::login(&state, "lock@example.com", "Wrong1Password", net).await,
+        Err(LoginError::Incorrect)
+    );
+    assert_eq!(
+        accounts::login(&state, "nobody@example.com", PW, net).await,
+        Err(LoginError::Incorrect)
+    );
+    assert_eq!(
+        accounts::login(&state, "lock@example.com", "", net).await,
+        Err(LoginError::PasswordMissing)
+    );
+    assert!(matches!(
+        accounts::login(&state, "lock@", PW, net).await,
+        Err(LoginError::Email(_))
+    ));
+    let huge = "A1".repeat(1_000);
+    assert_eq!(
+        accounts::login(&state, "lock@example.com", &huge, net).await,
+        Err(LoginError::Incorrect)
+    );
+    assert_eq!(
+        accounts::login(&state, "lock@example.com", "Wrong2Password", net).await,
+        Err(LoginError::Incorrect)
+    );
+    // Three failures: locked, even with the right password.
+    assert!(matches!(
+        accounts::login(&state, "lock@example.com", PW, net).await,
+        Err(LoginError::Locked { .. })
+    ));
+    // An unknown address locks the same way (nothing to learn from the lock).
+    for _ in 0..3 {
+        let _ = accounts::login(&state, "ghost@example.com", PW, net).await;
+    }
+    assert!(matches!(
+        accounts::login(&state, "ghost@example.com", PW, net).await,
+        Err(LoginError::Locked { .. })
+    ));
+    fx.clock.advance(15 * 60 + 1);
+    assert!(accounts::login(&state, "lock@example.com", PW, net)
+        .await
+        .is_ok());
+}
+
+async fn login_rehashes_old_parameters(fx: Fixture) {
+    let old = fx
+        .state(&[("ARGON2_MEMORY_KIB", "1024"), ("ARGON2_ITERATIONS", "1")])
+        .await;
+    accounts::create_user(&old, "rehash@example.com", PW, "")
+        .await
+        .unwrap();
+    let stored = |s: AppState| async move {
+        use sqlx::Row;
+        sqlx::query("SELECT password_hash FROM users")
+            .fetch_one(s.db.pool())
+            .await
+            .unwrap()
+            .get::<String, _>(0)
+    };
+    assert!(stored(old.clone()).await.contains("m=1024,t=1,p=1"));
+    let new = fx.state(&[]).await;
+    accounts::login(&new, "rehash@example.com", PW, "n")
+        .await
+        .unwrap();
+    assert!(stored(new.clone()).await.contains("m=19456,t=2,p=1"));
+    accounts::login(&new, "rehash@example.com", PW, "n")
+        .await
+        .unwrap();
+}
+
+async fn sessions_end_everywhere_and_when_idle(fx: Fixture) {
+    let state = fx.state(&[("SESSION_IDLE_MINUTES", "30")]).await;
+    let id = accounts::create_user(&state, "everywhere@example.com", PW, "")
+        .await
+        .unwrap();
+    let a = accounts::login(&state, "everywhere@example.com", PW, "n")
+        .await
+        .unwrap();
+    let b = accounts::login(&state, "everywhere@example.com", PW, "n")
+        .await
+        .unwrap();
+    assert!(sessions::lookup(&state, &a).await.unwrap().is_some());
+    fx.clock.advance(20 * 60);
+    assert!(
+        sessions::lookup(&state, &a).await.unwrap().is_some(),
+        "touched: idle timer restarts"
+    );
+    fx.clock.advance(20 * 60);
+    assert!(sessions::lookup(&state, &a).await.unwrap().is_some());
+    assert!(
+        sessions::lookup(&state, &b).await.unwrap().is_none(),
+        "b was idle for 40 minutes"
+    );
+    assert_eq!(accounts::sign_out_everywhere(&state, &id).await.unwrap(), 2);
+    assert!(sessions::lookup(&state, &a).await.unwrap().is_none());
+    assert_eq!(
+        count(
+            &state,
+            "SELECT COUNT(*) FROM audit_log WHERE event = 'signed_out_everywhere'"
+        )
+        .await,
+        1
+    );
+}
+
+struct Flaky {
+    failures_left: AtomicUsize,
+    sent: AtomicUsize,
+}
+
+impl Transport for Flaky {
+    fn send<'a>(
+        &'a self,
+        _: &'a Message,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            if self.failures_left.load(Ordering::SeqCst) > 0 {
+                self.failures_left.fetch_sub(1, Ordering::SeqCst);
+                return Err("connection refused".into());
+            }
+            self.sent.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        })
+    }
+}
+
+async fn outbox_retries_and_never_sends_twice(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    accounts::start_signup(&state, "retry@example.com", PW, "")
+        .await
+        .unwrap();
+    let flaky = Arc::new(Flaky {
+        failures_left: AtomicUsize::new(2),
+        sent: AtomicUsize::new(0),
+    });
+    let now = || state.clock.now();
+    assert_eq!(
+        outbox::deliver_due(&state.db, flaky.as_ref(), now())
+            .await
+            .unwrap(),
+        0
+    );
+    // Not due again until the back-off has passed.
+    assert_eq!(
+        outbox::deliver_due(&state.db, flaky.as_ref(), now())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(flaky.failures_left.load(Ordering::SeqCst), 1);
+    fx.clock.advance(2);
+    assert_eq!(
+        outbox::deliver_due(&state.db, flaky.as_ref(), now())
+            .await
+            .unwrap(),
+        0
+    );
+    fx.clock.advance(4);
+    // Two senders at once (two server processes): exactly one delivery.
+    let (a, b) = tokio::join!(
+        outbox::deliver_due(&state.db, flaky.as_ref(), now()),
+        outbox::deliver_due(&state.db, flaky.as_ref(), now())
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    fx.clock.advance(3_600);
+    assert_eq!(
+        outbox::deliver_due(&state.db, flaky.as_ref(), now())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(flaky.sent.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        count(
+            &state,
+            "SELECT COUNT(*) FROM outbox WHERE attempts = 3 AND sent_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+async fn migrations_and_dev_secret_survive_restart(fx: Fixture) {
+    let first = fx.state(&[]).await;
+    let mac = first.secret.mac("t", &[b"x"]);
+    first
+        .db
+        .migrate()
+        .await
+        .expect("migrating twice is a no-op");
+    let second = fx.state(&[]).await;
+    assert_eq!(
+        second.secret.mac("t", &[b"x"]),
+        mac,
+        "the dev secret is kept in the database"
+    );
+    assert!(second.db.ping().await);
+}

@@ -1,0 +1,96 @@
+//! Test fixtures: a real SQLite file or a real, fresh PostgreSQL database per test.
+
+#![allow(dead_code)]
+
+use backend::clock::ManualClock;
+use backend::{AppState, Config};
+use sqlx::Connection;
+use std::sync::Arc;
+
+/// Start of every test's clock: 2026-11-27 00:00:00 UTC.
+pub const T0: i64 = 1_795_737_600;
+
+/// A database for one test, and how to reach it.
+pub struct Fixture {
+    pub url: String,
+    pub clock: ManualClock,
+}
+
+impl Fixture {
+    /// A state on this database with the given extra settings.
+    pub async fn state(&self, extra: &[(&str, &str)]) -> AppState {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("DATABASE_URL".into(), self.url.clone()),
+            ("HASH_THREADS".into(), "2".into()),
+        ];
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_lookup(|k| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        })
+        .expect("test config");
+        AppState::start_with_clock(config, Arc::new(self.clock.clone()))
+            .await
+            .expect("state starts")
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        backend::crypto::new_id()
+    )
+}
+
+/// A new SQLite file under the system temp folder.
+pub async fn sqlite() -> Fixture {
+    let dir = std::env::temp_dir().join(unique("rekey"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    Fixture {
+        url: format!("sqlite://{}/rekey.db", dir.display()),
+        clock: ManualClock::new(T0),
+    }
+}
+
+/// A new database on the PostgreSQL server named by `TEST_POSTGRES_URL`.
+///
+/// Panics when it is not set: these tests never skip silently (`make test` sets it).
+pub async fn postgres() -> Fixture {
+    let base = std::env::var("TEST_POSTGRES_URL").expect(
+        "TEST_POSTGRES_URL is not set: run `make test`, or point it at a PostgreSQL server whose user may CREATE DATABASE",
+    );
+    sqlx::any::install_default_drivers();
+    let name = unique("rekey_test");
+    let mut admin = sqlx::AnyConnection::connect(&base)
+        .await
+        .expect("connect to TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let (prefix, _) = base.rsplit_once('/').expect("URL has a database path");
+    Fixture {
+        url: format!("{prefix}/{name}"),
+        clock: ManualClock::new(T0),
+    }
+}
+
+/// Runs each named async test function against SQLite and against PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::support::sqlite().await).await }) *
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::support::postgres().await).await }) *
+        }
+    };
+}

@@ -1,0 +1,14 @@
+//! Rules that the browser and the server must agree on, in pure code with no I/O.
+//!
+//! The same functions draw the live checklist in the browser and enforce the policy on the
+//! server, so the two can never disagree.
+
+pub mod code;
+pub mod email;
+pub mod password;
+pub mod phone;
+
+pub use code::Code;
+pub use email::{Email, EmailError};
+pub use password::{Policy, RuleId, RuleResult, Strength};
+pub use phone::{Phone, PhoneError};

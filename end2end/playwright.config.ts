@@ -1,0 +1,59 @@
+import { defineConfig } from '@playwright/test';
+import * as path from 'node:path';
+
+// The release server is started by Playwright itself, on a fresh database that
+// scripts/e2e.sh created for this run, and is ready once /healthz answers.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const root = path.resolve(__dirname, '..');
+const serverBin = process.env.SERVER_BIN ?? path.join(root, 'target/release/server');
+const databaseUrl = process.env.E2E_DATABASE_URL ?? 'sqlite://target/e2e/rekey.db';
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  workers: 2,
+  forbidOnly: true,
+  reporter: [['list'], ['./summary-reporter.ts']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    // Every form must work as a plain HTML post before (or without) the WebAssembly.
+    { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@nojs/ },
+  ],
+  webServer: {
+    command: serverBin,
+    cwd: root,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      REKEY_ENV: 'development',
+      DATABASE_URL: databaseUrl,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      LEPTOS_OUTPUT_NAME: 'rekey',
+      LEPTOS_ENV: 'PROD',
+      RUST_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,69 @@
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+
+/** A fresh address per test, so tests never share accounts or rate limits. */
+export function freshEmail(tag: string): string {
+  const n = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  return `${tag}.${n}@example.com`;
+}
+
+export const GOOD_PASSWORD = 'Tangerine7Harbor';
+
+type Delivered = { to: string; subject: string; text: string; delivered_at: number };
+
+/** Waits for a message to `to` whose subject matches, and returns the newest such. */
+export async function waitForMessage(
+  request: APIRequestContext,
+  to: string,
+  subject: RegExp,
+): Promise<Delivered> {
+  let found: Delivered | undefined;
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get(`/dev/outbox.json?to=${encodeURIComponent(to)}`);
+        expect(res.ok()).toBeTruthy();
+        const messages = (await res.json()) as Delivered[];
+        found = messages.find((m) => subject.test(m.subject));
+        return found !== undefined;
+      },
+      { message: `a message to ${to} matching ${subject}`, timeout: 10_000 },
+    )
+    .toBe(true);
+  return found!;
+}
+
+/** The six-digit code in the newest sign-up e-mail to `to`. */
+export async function signupCode(request: APIRequestContext, to: string): Promise<string> {
+  const message = await waitForMessage(request, to, /sign-up code/);
+  const code = message.text.match(/\b(\d{6})\b/)?.[1];
+  expect(code, 'the e-mail holds a six-digit code').toBeTruthy();
+  return code!;
+}
+
+/** Signs up through the real pages and lands on /account. */
+export async function signUp(page: Page, email: string, password = GOOD_PASSWORD) {
+  await page.goto('/register');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/register\/confirm$/);
+  await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  const code = await signupCode(page.request, email);
+  await page.getByLabel('Verification code').fill(code);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByText(`Signed in as ${email}`)).toBeVisible();
+}
+
+/** Signs in through the login page. */
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/login');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Waits until the WebAssembly has hydrated the page (the show/hide toggle appears). */
+export async function waitForHydration(page: Page) {
+  await expect(page.getByRole('button', { name: 'Show password' })).toBeVisible();
+}
