@@ -11,7 +11,7 @@ TEST_POSTGRES_URL=$(scripts/postgres.sh) || exit 1
 export TEST_POSTGRES_URL
 
 echo "== unit, storage and router tests"
-if ! cargo test --workspace --exclude frontend; then
+if ! cargo test --workspace --exclude frontend --no-fail-fast; then
   echo "!! unit, storage or router tests failed (see above); running the end-to-end tests anyway"
   status=1
 fi

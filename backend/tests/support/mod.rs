@@ -68,7 +68,7 @@ pub async fn postgres() -> Fixture {
     let mut admin = sqlx::AnyConnection::connect(&base)
         .await
         .expect("connect to TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
         .expect("create test database");

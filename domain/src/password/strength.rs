@@ -283,11 +283,11 @@ mod tests {
     #[test]
     fn scores_climb_as_a_password_grows() {
         let scores: Vec<u8> = [
-            "Tan",
-            "Tangeri",
-            "Tangerine7",
-            "Tangerine7Harbor",
-            "Tangerine7Harbor!Blue",
+            "Qu",
+            "Quokka",
+            "Quokka5",
+            "Quokka5Lantern",
+            "Quokka5Lantern!Mauve",
         ]
         .iter()
         .map(|p| score(p))
