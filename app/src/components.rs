@@ -4,7 +4,7 @@ mod field;
 mod layout;
 mod password;
 
-pub use field::{FormAlert, SubmitButton, TextField};
+pub use field::{FieldError, FormAlert, SubmitButton, TextField};
 pub use layout::Page;
 pub use password::{Checklist, NewPasswordField, PasswordInput, StrengthMeter};
 

@@ -129,6 +129,17 @@ impl Config {
         })
     }
 
+    /// Reads settings from name/value pairs (later pairs win): tests and tools.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_string())
+        })
+    }
+
     /// Whether `/dev/*` routes and the dev outbox are on.
     pub fn is_dev(&self) -> bool {
         self.mode == Mode::Development

@@ -20,22 +20,10 @@ struct TestApp {
 async fn test_app(extra: &[(&str, &str)]) -> TestApp {
     let dir = std::env::temp_dir().join(format!("rekey-router-{}", backend::crypto::new_id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut pairs: Vec<(String, String)> = vec![
-        (
-            "DATABASE_URL".into(),
-            format!("sqlite://{}/rekey.db", dir.display()),
-        ),
-        ("HASH_THREADS".into(), "2".into()),
-    ];
-    pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let url = format!("sqlite://{}/rekey.db", dir.display());
+    let mut pairs = vec![("DATABASE_URL", url.as_str()), ("HASH_THREADS", "2")];
+    pairs.extend_from_slice(extra);
+    let config = Config::from_pairs(&pairs).unwrap();
     let state = AppState::start_with_clock(config, Arc::new(ManualClock::new(1_795_737_600)))
         .await
         .unwrap();

@@ -53,10 +53,19 @@ pub fn TextField(
                     }
                 }
             />
-            <p class="field__error" id=error_id aria-live="polite">
-                {move || error.get()}
-            </p>
+            <FieldError id=error_id error=error />
         </div>
+    }
+}
+
+/// The error line under a field: always present (inputs point at it with `aria-describedby`),
+/// empty when there is nothing to say, announced politely when it changes.
+#[component]
+pub fn FieldError(id: String, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="field__error" id=id aria-live="polite">
+            {move || error.get()}
+        </p>
     }
 }
 

@@ -1,4 +1,4 @@
-use super::hydrated;
+use super::{hydrated, FieldError};
 use domain::password::{rule_results, strength, Policy, RuleResult, Strength};
 use leptos::prelude::*;
 
@@ -55,9 +55,7 @@ pub fn PasswordInput(
                     <span class="visually-hidden">"Show password"</span>
                 </button>
             </div>
-            <p class="field__error" id=error_id aria-live="polite">
-                {move || error.get()}
-            </p>
+            <FieldError id=error_id error=error />
         </div>
     }
 }

@@ -19,19 +19,9 @@ pub struct Fixture {
 impl Fixture {
     /// A state on this database with the given extra settings.
     pub async fn state(&self, extra: &[(&str, &str)]) -> AppState {
-        let mut pairs: Vec<(String, String)> = vec![
-            ("DATABASE_URL".into(), self.url.clone()),
-            ("HASH_THREADS".into(), "2".into()),
-        ];
-        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = Config::from_lookup(|k| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-        })
-        .expect("test config");
+        let mut pairs = vec![("DATABASE_URL", self.url.as_str()), ("HASH_THREADS", "2")];
+        pairs.extend_from_slice(extra);
+        let config = Config::from_pairs(&pairs).expect("test config");
         AppState::start_with_clock(config, Arc::new(self.clock.clone()))
             .await
             .expect("state starts")
