@@ -29,6 +29,9 @@ pub enum SignupError {
     Password(String),
     #[error(transparent)]
     Phone(#[from] PhoneError),
+    /// Too many sign-up e-mails to this address lately (the same for taken and free addresses).
+    #[error("too many sign-ups for this address; retry in {retry_after_secs} s")]
+    TooMany { retry_after_secs: i64 },
     #[error("busy")]
     Busy,
     #[error("internal: {0}")]
@@ -113,9 +116,19 @@ pub async fn start_signup(
     check(state.config.password_policy, password, email.as_str())
         .map_err(|broken| SignupError::Password(broken_rule_message(&broken)))?;
     let phone = Phone::parse_optional(phone)?;
+    // Anyone can type any address here: bound the e-mails one address can be sent, counted for
+    // taken and free addresses alike so the limit itself reveals nothing.
+    let now = state.clock.now();
+    let mail_subject = state.secret.mac("signup-mail", &[email.key().as_bytes()]);
+    let (sent, _) =
+        limits::count_since(&state.db, kind::SIGNUP_MAIL, &mail_subject, now - 3_600).await?;
+    if sent >= state.config.signup_mails_per_hour {
+        return Err(SignupError::TooMany {
+            retry_after_secs: 3_600,
+        });
+    }
     let password_hash = state.hasher.hash(password).await?;
 
-    let now = state.clock.now();
     let token = new_token();
     let id_hash = token_hash(&token);
     let code = new_code();
@@ -161,6 +174,7 @@ pub async fn start_signup(
     .await?;
     outbox::enqueue(&mut tx, &message, now).await?;
     tx.commit().await?;
+    limits::record(&state.db, kind::SIGNUP_MAIL, &mail_subject, now).await?;
     tracing::info!(email = %email.masked(), "sign-up started");
     Ok(SignupStarted {
         token,

@@ -50,6 +50,8 @@ pub struct Config {
     pub login_lock_secs: i64,
     pub code_lifetime_secs: i64,
     pub code_tries: i64,
+    /// Sign-up e-mails one address may receive per hour (mail-bombing bound).
+    pub signup_mails_per_hour: i64,
 }
 
 impl Config {
@@ -126,6 +128,7 @@ impl Config {
             login_lock_secs: env.parse::<i64>("LOGIN_LOCK_MINUTES", 15)? * 60,
             code_lifetime_secs: env.parse::<i64>("CODE_LIFETIME_MINUTES", 10)? * 60,
             code_tries: env.parse("CODE_TRIES", 5)?,
+            signup_mails_per_hour: env.parse("SIGNUP_MAILS_PER_HOUR", 3)?,
         })
     }
 

@@ -10,6 +10,8 @@ pub mod kind {
     pub const LOGIN_FAIL_ACCOUNT: &str = "login_fail_account";
     /// A failed sign-in from a network (IPv4 /24, IPv6 /56).
     pub const LOGIN_FAIL_NETWORK: &str = "login_fail_network";
+    /// A sign-up e-mail queued for an address (whether or not it has an account).
+    pub const SIGNUP_MAIL: &str = "signup_mail";
 }
 
 /// What must happen before the next sign-in attempt for an address is checked.

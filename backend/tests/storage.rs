@@ -2,7 +2,7 @@
 
 mod support;
 
-use backend::accounts::{self, ConfirmError, LoginError};
+use backend::accounts::{self, ConfirmError, LoginError, SignupError};
 use backend::outbox::{self, DevOutbox, Message, Transport};
 use backend::sessions;
 use backend::AppState;
@@ -25,6 +25,7 @@ on_both_databases!(
     sessions_end_everywhere_and_when_idle,
     outbox_retries_and_never_sends_twice,
     migrations_and_dev_secret_survive_restart,
+    signup_mails_per_address_are_bounded,
 );
 
 async fn deliver(state: &AppState) {
@@ -446,4 +447,28 @@ async fn migrations_and_dev_secret_survive_restart(fx: Fixture) {
         "the dev secret is kept in the database"
     );
     assert!(second.db.ping().await);
+}
+
+async fn signup_mails_per_address_are_bounded(fx: Fixture) {
+    let state = fx.state(&[("SIGNUP_MAILS_PER_HOUR", "2")]).await;
+    accounts::create_user(&state, "owner@example.com", PW, "")
+        .await
+        .unwrap();
+    for address in ["owner@example.com", "victim@example.com"] {
+        for _ in 0..2 {
+            accounts::start_signup(&state, address, PW, "")
+                .await
+                .unwrap();
+        }
+        // Taken or free, the third within the hour is refused the same way, and sends nothing.
+        assert!(matches!(
+            accounts::start_signup(&state, &address.to_uppercase(), PW, "").await,
+            Err(SignupError::TooMany { .. })
+        ));
+    }
+    assert_eq!(count(&state, "SELECT COUNT(*) FROM outbox").await, 4);
+    fx.clock.advance(3_601);
+    assert!(accounts::start_signup(&state, "victim@example.com", PW, "")
+        .await
+        .is_ok());
 }

@@ -24,6 +24,9 @@ pub async fn register(email: String, password: String, phone: String) -> Result<
         Err(SignupError::Email(e)) => field_error(Field::Email, e),
         Err(SignupError::Password(m)) => field_error(Field::Password, m),
         Err(SignupError::Phone(e)) => field_error(Field::Phone, e),
+        Err(SignupError::TooMany { retry_after_secs }) => fail(AccountError::Locked {
+            minutes: (retry_after_secs + 59) / 60,
+        }),
         Err(SignupError::Busy) => fail(AccountError::Busy),
         Err(SignupError::Internal(e)) => internal("sign-up failed", e),
     }
