@@ -54,9 +54,9 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Seconds to wait before retry number `attempt` (1, 2, 4 … capped at 5 minutes).
+/// Seconds to wait before retry number `attempt` (2, 4, 8 … capped at 256).
 pub fn backoff(attempt: i64) -> i64 {
-    1_i64 << attempt.clamp(0, 8).min(8).max(0) as u32
+    1_i64 << attempt.clamp(0, 8)
 }
 
 /// Delivers every due message once; returns how many were delivered.

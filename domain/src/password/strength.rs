@@ -57,8 +57,7 @@ pub fn strength(password: &str, user_inputs: &[&str]) -> Strength {
         return finish(0, Weakness::Short, true);
     }
     let lower = password.to_lowercase();
-    if let Some(rank) = common_ranks().get(lower.as_str()) {
-        let _ = rank;
+    if is_common(&lower) {
         return finish(0, Weakness::Common, false);
     }
     let chars: Vec<char> = password.chars().collect();
