@@ -9,7 +9,11 @@ use leptos_axum::ResponseOptions;
 
 /// The shared state, provided by the server for every request.
 pub fn state() -> Result<AppState, AccountError> {
-    use_context::<AppState>().ok_or(AccountError::Unavailable)
+    match use_context::<AppState>() {
+        Some(state) => Ok(state),
+        // Goes through `internal` so the caller gets 503, not a status-less error.
+        None => internal("no AppState in the request context", "router misconfigured"),
+    }
 }
 
 /// The value of cookie `name` on this request.
@@ -66,9 +70,6 @@ pub fn fail<T>(err: AccountError) -> Result<T, AccountError> {
         ) {
             res.set_status(status);
         }
-    }
-    if matches!(err, AccountError::Unavailable) {
-        tracing::error!("request failed on the server side");
     }
     Err(err)
 }

@@ -161,12 +161,6 @@ pub struct DevOutbox {
     clock: Arc<dyn Clock>,
 }
 
-impl std::fmt::Debug for dyn Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Clock")
-    }
-}
-
 impl DevOutbox {
     /// A transport that writes into `db`'s `dev_mailbox`.
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
