@@ -54,6 +54,11 @@ export default defineConfig({
       LEPTOS_OUTPUT_NAME: 'rekey',
       LEPTOS_ENV: 'PROD',
       RUST_LOG: 'warn',
+      // Every test runs from 127.0.0.1: lift the per-network limit, and shorten the resend
+      // cool-down so the countdown can be watched to its end (60 s by default; the storage
+      // tests check the default with a test clock).
+      RECOVERY_PER_NETWORK: '10000',
+      RESEND_COOLDOWN_SECONDS: '6',
     },
   },
 });

@@ -12,6 +12,8 @@ pub enum Field {
     Password,
     Phone,
     Code,
+    /// The repeated new password.
+    Confirm,
 }
 
 /// Everything that can go wrong on the sign-in, sign-up and account pages.
@@ -30,6 +32,17 @@ pub enum AccountError {
     CodeDead,
     #[error("Your sign-up has expired. Please start again.")]
     NoSignup,
+    /// A recovery code that ran out of tries or time: the code screen offers a new one.
+    #[error("That code can no longer be used. Send yourself a new code below.")]
+    RecoveryCodeDead,
+    #[error("Please wait {seconds} seconds before asking for another code.")]
+    CoolDown { seconds: i64 },
+    #[error("We can't send more codes right now. Please try again tomorrow, or contact support.")]
+    TooManyCodes,
+    #[error("Too many wrong codes for this account. For your safety, please try again tomorrow or contact support.")]
+    RecoveryLocked,
+    #[error("Too many attempts from your network. Please try again in {minutes} minutes.")]
+    Throttled { minutes: i64 },
     #[error("Please sign in first.")]
     NotSignedIn,
     #[error("We're very busy right now. Please try again in a moment.")]
@@ -53,7 +66,11 @@ impl AccountError {
     pub fn for_field(&self, field: Field) -> Option<String> {
         match self {
             AccountError::Field { field: f, message } if *f == field => Some(message.clone()),
-            AccountError::WrongCode { .. } | AccountError::CodeDead if field == Field::Code => {
+            AccountError::WrongCode { .. }
+            | AccountError::CodeDead
+            | AccountError::RecoveryCodeDead
+                if field == Field::Code =>
+            {
                 Some(self.to_string())
             }
             _ => None,
@@ -65,7 +82,8 @@ impl AccountError {
         match self {
             AccountError::Field { .. }
             | AccountError::WrongCode { .. }
-            | AccountError::CodeDead => None,
+            | AccountError::CodeDead
+            | AccountError::RecoveryCodeDead => None,
             other => Some(other.to_string()),
         }
     }
@@ -75,9 +93,14 @@ impl AccountError {
         match self {
             AccountError::Field { .. }
             | AccountError::WrongCode { .. }
-            | AccountError::CodeDead => 422,
+            | AccountError::CodeDead
+            | AccountError::RecoveryCodeDead => 422,
             AccountError::Incorrect | AccountError::NotSignedIn => 401,
-            AccountError::Locked { .. } => 429,
+            AccountError::Locked { .. }
+            | AccountError::CoolDown { .. }
+            | AccountError::TooManyCodes
+            | AccountError::RecoveryLocked
+            | AccountError::Throttled { .. } => 429,
             AccountError::NoSignup | AccountError::BadRequest(_) => 400,
             AccountError::Busy | AccountError::Unavailable => 503,
         }
@@ -153,6 +176,11 @@ mod tests {
             AccountError::Locked { minutes: 1 },
             AccountError::NoSignup,
             AccountError::CodeDead,
+            AccountError::RecoveryCodeDead,
+            AccountError::CoolDown { seconds: 3 },
+            AccountError::TooManyCodes,
+            AccountError::RecoveryLocked,
+            AccountError::Throttled { minutes: 2 },
         ] {
             assert!(e.status() != 500 && e.status() >= 400);
         }

@@ -59,6 +59,18 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/recover") view=recover::RecoverPage />
+                <Route
+                    path=path!("/recover/verify")
+                    view=recover::VerifyPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/recover/code") view=recover::CodePage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/recover/password")
+                    view=recover::NewPasswordPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/recover/done") view=recover::DonePage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

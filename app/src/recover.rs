@@ -1,19 +1,194 @@
-//! The forgot-password journey. Only its entry exists so far; the steps arrive with their issue.
+//! The forgot-password journey: `/recover` → `/recover/verify` → `/recover/code` →
+//! `/recover/password` → `/recover/done`.
+//!
+//! Each screen asks for this browser's flow and shows itself only at its step; a browser that
+//! is out of order is sent to the flow's step, and one without a live flow to the start. The
+//! server functions here only parse, call `backend::recovery`, and map its errors.
 
-use crate::components::Page;
+mod code;
+mod done;
+mod password;
+mod start;
+mod verify;
+
+pub use code::CodePage;
+pub use done::DonePage;
+pub use password::NewPasswordPage;
+pub use start::RecoverPage;
+pub use verify::VerifyPage;
+
+use crate::error::AccountError;
+use domain::recovery::{FlowView, Step};
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use serde::{Deserialize, Serialize};
 
-/// `/recover`: the entry of the recovery journey (coming soon).
+/// Where a browser without a live flow is sent.
+pub const EXPIRED: &str = "/recover?expired=1";
+
+/// This browser's flow, if it has a live one.
+#[server(endpoint = "recovery_flow")]
+pub async fn recovery_flow() -> Result<Option<FlowView>, AccountError> {
+    use crate::ssr::{cookie, internal, state};
+    let state = state()?;
+    let Some(token) = cookie(backend::recovery::COOKIE) else {
+        return Ok(None);
+    };
+    match backend::recovery::view(&state, &token).await {
+        Ok(view) => Ok(view),
+        Err(e) => internal("reading a recovery flow failed", e),
+    }
+}
+
+/// Opens a recovery flow for `email` in this browser.
+#[server(endpoint = "recover_start")]
+pub async fn recover_start(email: String) -> Result<(), AccountError> {
+    use crate::ssr::{client_network, cookie, set_cookie, state};
+    use backend::recovery::{self, COOKIE};
+    let state = state()?;
+    let network = client_network().await;
+    let previous = cookie(COOKIE);
+    match recovery::start(&state, &email, previous.as_deref(), &network).await {
+        Ok(started) => {
+            set_cookie(&backend::sessions::cookie_header(
+                COOKIE,
+                &started.token,
+                state.config.recovery_flow_secs,
+                state.config.cookie_secure,
+            ));
+            leptos_axum::redirect(started.step.path());
+            Ok(())
+        }
+        Err(e) => answer(e),
+    }
+}
+
+/// What the code screen needs after a code was sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    /// Seconds until the next resend.
+    pub resend_in: i64,
+}
+
+/// Sends a code ("Send me a verification code", "Resend code").
+#[server(endpoint = "recover_send")]
+pub async fn recover_send() -> Result<Sent, AccountError> {
+    use crate::ssr::{client_network, cookie, state};
+    let state = state()?;
+    let network = client_network().await;
+    let Some(token) = cookie(backend::recovery::COOKIE) else {
+        return answer(backend::recovery::RecoveryError::NoFlow);
+    };
+    match backend::recovery::send_code(&state, &token, &network).await {
+        Ok(()) => {
+            leptos_axum::redirect(Step::Code.path());
+            Ok(Sent {
+                resend_in: state.config.resend_cooldown_secs,
+            })
+        }
+        Err(e) => answer(e),
+    }
+}
+
+/// Checks the typed code.
+#[server(endpoint = "recover_check")]
+pub async fn recover_check(code: String) -> Result<(), AccountError> {
+    use crate::ssr::{client_network, cookie, state};
+    let state = state()?;
+    let network = client_network().await;
+    let Some(token) = cookie(backend::recovery::COOKIE) else {
+        return answer(backend::recovery::RecoveryError::NoFlow);
+    };
+    match backend::recovery::check_code(&state, &token, &code, &network).await {
+        Ok(next) => {
+            leptos_axum::redirect(next.path());
+            Ok(())
+        }
+        Err(e) => answer(e),
+    }
+}
+
+/// Sets the new password with the flow's single-use grant.
+#[server(endpoint = "recover_password")]
+pub async fn recover_password(password: String, confirm: String) -> Result<(), AccountError> {
+    use crate::ssr::{cookie, state};
+    let state = state()?;
+    let Some(token) = cookie(backend::recovery::COOKIE) else {
+        return answer(backend::recovery::RecoveryError::NoFlow);
+    };
+    match backend::recovery::set_password(&state, &token, &password, &confirm).await {
+        Ok(()) => {
+            leptos_axum::redirect(Step::Done.path());
+            Ok(())
+        }
+        Err(e) => answer(e),
+    }
+}
+
+/// Maps a recovery error to what the browser sees. A missing flow or a step out of order is
+/// not an error to show: the browser is sent where it belongs.
+#[cfg(feature = "ssr")]
+fn answer<T: Default>(e: backend::recovery::RecoveryError) -> Result<T, AccountError> {
+    use crate::error::Field;
+    use crate::ssr::{fail, field_error, internal};
+    use backend::recovery::RecoveryError as E;
+    let minutes = |secs: i64| (secs + 59) / 60;
+    match e {
+        E::NoFlow => {
+            leptos_axum::redirect(EXPIRED);
+            Ok(T::default())
+        }
+        E::OutOfOrder { step } => {
+            leptos_axum::redirect(step.path());
+            Ok(T::default())
+        }
+        E::Email(e) => field_error(Field::Email, e),
+        E::Code(e) => field_error(Field::Code, e),
+        E::Password(m) => field_error(Field::Password, m),
+        E::Mismatch => field_error(Field::Confirm, "The two passwords don't match."),
+        E::CoolDown { retry_after_secs } => fail(AccountError::CoolDown {
+            seconds: retry_after_secs,
+        }),
+        E::TooManyCodes => fail(AccountError::TooManyCodes),
+        E::WrongCode { tries_left } => fail(AccountError::WrongCode { tries_left }),
+        E::CodeDead => fail(AccountError::RecoveryCodeDead),
+        E::AccountLocked => fail(AccountError::RecoveryLocked),
+        E::TooMany { retry_after_secs } => fail(AccountError::Throttled {
+            minutes: minutes(retry_after_secs),
+        }),
+        E::Busy => fail(AccountError::Busy),
+        E::Internal(e) => internal("a recovery step failed", e),
+    }
+}
+
+/// Shows `body` when this browser's flow is at `screen`; otherwise sends the browser to the
+/// flow's step, or to the start when there is no live flow.
 #[component]
-pub fn RecoverPage() -> impl IntoView {
+fn AtStep<V, F>(screen: Step, body: F) -> impl IntoView
+where
+    F: Fn(FlowView) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let flow = Resource::new(|| (), |_| recovery_flow());
     view! {
-        <Page title="Forgot password?">
-            <p class="card__lead">
-                "Resetting a password online is coming soon. Until then, our support team can help you get back in."
-            </p>
-            <p class="form-links">
-                <a href="/login">"Back to sign in"</a>
-            </p>
-        </Page>
+        <Suspense fallback=|| ()>
+            {
+                let body = body.clone();
+                move || {
+                    let body = body.clone();
+                    Suspend::new(async move {
+                        match flow.await {
+                            Ok(Some(view)) if view.step.shows(screen) => body(view).into_any(),
+                            Ok(Some(view)) => view! { <Redirect path=view.step.path() /> }.into_any(),
+                            Ok(None) => view! { <Redirect path=EXPIRED /> }.into_any(),
+                            Err(e) => {
+                                view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }
+                                    .into_any()
+                            }
+                        }
+                    })
+                }
+            }
+        </Suspense>
     }
 }

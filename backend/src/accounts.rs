@@ -424,7 +424,8 @@ async fn insert_user(
     Ok((inserted == 1).then_some(id))
 }
 
-async fn audit(
+/// Writes one audit-log row inside the caller's transaction.
+pub(crate) async fn audit(
     conn: &mut AnyConnection,
     user_id: Option<&str>,
     event: &str,

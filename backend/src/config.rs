@@ -52,6 +52,24 @@ pub struct Config {
     pub code_tries: i64,
     /// Sign-up e-mails one address may receive per hour (mail-bombing bound).
     pub signup_mails_per_hour: i64,
+    /// The sender of every e-mail (`Name <address>`).
+    pub mail_from: String,
+    /// How long a forgot-password flow lives.
+    pub recovery_flow_secs: i64,
+    /// How long the new-password step stays open after the last right code (single use).
+    pub reset_grant_secs: i64,
+    /// Wait before another code may be sent in one flow.
+    pub resend_cooldown_secs: i64,
+    /// Codes one flow may send.
+    pub codes_per_flow: i64,
+    /// Codes one address may be sent per rolling 24 hours, across flows.
+    pub codes_per_account_per_day: i64,
+    /// Wrong codes one address may see per rolling 24 hours, across flows and codes.
+    pub wrong_codes_per_account_per_day: i64,
+    /// Recovery starts, code sends and code checks from one network per 15 minutes (each).
+    pub recovery_per_network: i64,
+    /// E-mail "no account uses this address" when recovery starts for an unknown address.
+    pub recovery_notify_unknown: bool,
 }
 
 impl Config {
@@ -129,6 +147,17 @@ impl Config {
             code_lifetime_secs: env.parse::<i64>("CODE_LIFETIME_MINUTES", 10)? * 60,
             code_tries: env.parse("CODE_TRIES", 5)?,
             signup_mails_per_hour: env.parse("SIGNUP_MAILS_PER_HOUR", 3)?,
+            mail_from: env
+                .raw("MAIL_FROM")
+                .unwrap_or_else(|| "Rekey Shop <no-reply@rekey.invalid>".into()),
+            recovery_flow_secs: env.parse::<i64>("RECOVERY_FLOW_MINUTES", 30)? * 60,
+            reset_grant_secs: env.parse::<i64>("RESET_GRANT_MINUTES", 15)? * 60,
+            resend_cooldown_secs: env.parse("RESEND_COOLDOWN_SECONDS", 60)?,
+            codes_per_flow: env.parse("CODES_PER_FLOW", 5)?,
+            codes_per_account_per_day: env.parse("CODES_PER_ACCOUNT_PER_DAY", 10)?,
+            wrong_codes_per_account_per_day: env.parse("WRONG_CODES_PER_ACCOUNT_PER_DAY", 10)?,
+            recovery_per_network: env.parse("RECOVERY_PER_NETWORK", 60)?,
+            recovery_notify_unknown: env.parse("RECOVERY_NOTIFY_UNKNOWN", false)?,
         })
     }
 
@@ -209,6 +238,20 @@ mod tests {
         );
         assert_eq!(c.password_policy, Policy::Shop);
         assert!(!c.cookie_secure);
+        // DESIGN.md §3: code 10 min / 5 tries; 60 s cool-down; 5 codes a flow, 10 an account a
+        // day; 10 wrong codes an account a day; flow 30 min; grant 15 min.
+        assert_eq!((c.code_lifetime_secs, c.code_tries), (600, 5));
+        assert_eq!(
+            (
+                c.resend_cooldown_secs,
+                c.codes_per_flow,
+                c.codes_per_account_per_day
+            ),
+            (60, 5, 10)
+        );
+        assert_eq!(c.wrong_codes_per_account_per_day, 10);
+        assert_eq!((c.recovery_flow_secs, c.reset_grant_secs), (1_800, 900));
+        assert!(!c.recovery_notify_unknown);
     }
 
     #[test]

@@ -120,6 +120,58 @@ mod tests {
         assert!((0..1_000).all(|_| uniform_below(7) < 7));
     }
 
+    /// Pearson's chi-square statistic of `counts` against a uniform expectation.
+    fn chi_square(counts: &[u64]) -> f64 {
+        let total: u64 = counts.iter().sum();
+        let expected = total as f64 / counts.len() as f64;
+        counts
+            .iter()
+            .map(|&c| (c as f64 - expected).powi(2) / expected)
+            .sum()
+    }
+
+    /// Statistical, with thresholds far in the tail (a uniform generator fails them about once
+    /// in 10^9 runs) while a biased one fails every time.
+    #[test]
+    fn codes_are_uniform() {
+        const N: usize = 200_000;
+        let mut per_position = [[0u64; 10]; 6];
+        let mut low_three = vec![0u64; 1_000];
+        for _ in 0..N {
+            let code = new_code();
+            for (pos, digit) in code.bytes().enumerate() {
+                per_position[pos][(digit - b'0') as usize] += 1;
+            }
+            let n: usize = code.parse().expect("digits");
+            low_three[n % 1_000] += 1;
+        }
+        // 9 degrees of freedom: P(chi² > 60) ≈ 4e-10.
+        for (pos, counts) in per_position.iter().enumerate() {
+            let x = chi_square(counts);
+            assert!(x < 60.0, "digit {pos} is not uniform: chi² = {x:.1}");
+        }
+        // 999 degrees of freedom: mean 999, sd 44.7; 1,300 is 6.7 sd out.
+        let x = chi_square(&low_three);
+        assert!(x < 1_300.0, "codes mod 1000 are not uniform: chi² = {x:.1}");
+    }
+
+    /// A modulo without rejection would make values below 2^30 twice as likely as the others
+    /// for this bound (a half instead of a third of all draws).
+    #[test]
+    fn uniform_below_has_no_modulo_bias() {
+        let bound = 3 * (1u32 << 30);
+        let draws = 30_000;
+        let low = (0..draws)
+            .filter(|_| uniform_below(bound) < (1 << 30))
+            .count();
+        let share = low as f64 / f64::from(draws);
+        // sd of the share is 0.0027; ±0.03 is 11 sd either way, and 0.5 is far outside.
+        assert!(
+            (share - 1.0 / 3.0).abs() < 0.03,
+            "share below 2^30 = {share:.3}"
+        );
+    }
+
     #[test]
     fn mac_is_keyed_and_length_prefixed() {
         let k = Secret::new(vec![1; 32]);

@@ -11,7 +11,9 @@ pub mod hasher;
 pub mod limits;
 pub mod mail;
 pub mod outbox;
+pub mod recovery;
 pub mod sessions;
+pub mod smtp;
 pub mod state;
 
 pub use config::Config;

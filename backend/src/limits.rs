@@ -3,6 +3,7 @@
 use crate::clock::Timestamp;
 use crate::db::{col, Db};
 use crate::state::AppState;
+use sqlx::AnyConnection;
 
 /// What kinds of events are counted.
 pub mod kind {
@@ -12,6 +13,16 @@ pub mod kind {
     pub const LOGIN_FAIL_NETWORK: &str = "login_fail_network";
     /// A sign-up e-mail queued for an address (whether or not it has an account).
     pub const SIGNUP_MAIL: &str = "signup_mail";
+    /// A recovery code "sent" to an address (whether or not it has an account).
+    pub const RECOVERY_CODE_ACCOUNT: &str = "recovery_code_account";
+    /// A wrong recovery code for an address, across flows and codes.
+    pub const RECOVERY_WRONG_ACCOUNT: &str = "recovery_wrong_account";
+    /// A recovery flow started from a network.
+    pub const RECOVERY_START_NETWORK: &str = "recovery_start_network";
+    /// A recovery code sent from a network.
+    pub const RECOVERY_SEND_NETWORK: &str = "recovery_send_network";
+    /// A recovery code checked from a network.
+    pub const RECOVERY_CHECK_NETWORK: &str = "recovery_check_network";
 }
 
 /// What must happen before the next sign-in attempt for an address is checked.
@@ -53,6 +64,40 @@ pub async fn count_since(
         .fetch_one(db.pool())
         .await?;
     Ok((col(&row, "n")?, col(&row, "latest")?))
+}
+
+/// [`record`] inside the caller's transaction.
+pub async fn record_in(
+    conn: &mut AnyConnection,
+    kind: &str,
+    subject: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO attempts (kind, subject, at) VALUES ($1, $2, $3)")
+        .bind(kind)
+        .bind(subject)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// [`count_since`] inside the caller's transaction (the count a decision is made on).
+pub async fn count_in(
+    conn: &mut AnyConnection,
+    kind: &str,
+    subject: &str,
+    since: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3",
+    )
+    .bind(kind)
+    .bind(subject)
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    col(&row, "n")
 }
 
 /// Forgets the events for `subject` (after a successful sign-in).

@@ -24,6 +24,12 @@ macro_rules! template {
 pub const SIGNUP_CODE: Template = template!("signup_code");
 /// Told to the owner when someone signs up with an address that already has an account.
 pub const SIGNUP_EXISTS: Template = template!("signup_exists");
+/// The code of a forgot-password flow.
+pub const RECOVERY_CODE: Template = template!("recovery_code");
+/// Sent instead of a code, when configured, to an address with no account.
+pub const RECOVERY_UNKNOWN: Template = template!("recovery_unknown");
+/// Told to the owner after a password reset.
+pub const PASSWORD_CHANGED: Template = template!("password_changed");
 
 impl Template {
     /// Fills `{{name}}` placeholders; values are HTML-escaped in the HTML part.
@@ -76,5 +82,29 @@ mod tests {
             !m.body_html.contains("href"),
             "no link a mail scanner could follow"
         );
+    }
+
+    #[test]
+    fn every_template_fills_and_has_no_links() {
+        let vars = [("code", "042917"), ("shop", "Shop"), ("minutes", "10")];
+        for t in [
+            SIGNUP_CODE,
+            SIGNUP_EXISTS,
+            RECOVERY_CODE,
+            RECOVERY_UNKNOWN,
+            PASSWORD_CHANGED,
+        ] {
+            let m = t.render("lin@example.com", &vars);
+            for part in [&m.subject, &m.body_text, &m.body_html] {
+                assert!(!part.contains("{{"), "unfilled placeholder in {part}");
+                assert!(
+                    !part.contains("http"),
+                    "no link a mail scanner could follow: {part}"
+                );
+            }
+            assert!(m.body_html.starts_with("<!doctype html>") && !m.body_text.contains('<'));
+        }
+        let code = RECOVERY_CODE.render("lin@example.com", &vars);
+        assert!(code.subject.starts_with("042917 ") && code.body_html.contains("font-size:36px"));
     }
 }

@@ -54,6 +54,21 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Writes the outbox row of a message that is not to be sent (a recovery code for an address
+/// with no account): the same insert as [`enqueue`], already marked done, with no content, so
+/// the request does the same database work either way and the sender never sees it.
+pub async fn enqueue_suppressed(conn: &mut AnyConnection, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, created_at, next_attempt_at, sent_at, last_error) \
+         VALUES ($1, 'email', '', '', '', '', $2, $2, $2, 'suppressed: no account')",
+    )
+    .bind(new_id())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Seconds to wait before retry number `attempt` (2, 4, 8 … capped at 256).
 pub fn backoff(attempt: i64) -> i64 {
     1_i64 << attempt.clamp(0, 8)
@@ -150,8 +165,25 @@ pub async fn run_sender(
             if let Err(error) = crate::limits::prune(&db, now - 2 * 86_400).await {
                 tracing::warn!(%error, "pruning old attempts failed");
             }
+            if let Err(error) = crate::recovery::prune(&db, now).await {
+                tracing::warn!(%error, "pruning ended recovery flows failed");
+            }
+            if let Err(error) = prune_sent(&db, now - 7 * 86_400).await {
+                tracing::warn!(%error, "pruning sent messages failed");
+            }
         }
     }
+}
+
+/// Deletes outbox rows sent before `before` (their bodies were already emptied).
+pub async fn prune_sent(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+            .bind(before)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// The development transport: "sends" by storing the message where `/dev/outbox` shows it.

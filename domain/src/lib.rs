@@ -7,8 +7,10 @@ pub mod code;
 pub mod email;
 pub mod password;
 pub mod phone;
+pub mod recovery;
 
 pub use code::Code;
 pub use email::{Email, EmailError};
 pub use password::{Policy, RuleId, RuleResult, Strength};
 pub use phone::{Phone, PhoneError};
+pub use recovery::{FlowView, Step};

@@ -67,3 +67,50 @@ export async function signIn(page: Page, email: string, password: string) {
 export async function waitForHydration(page: Page) {
   await expect(page.getByRole('button', { name: 'Show password' })).toBeVisible();
 }
+
+/** The mask the screens show for `email`: first and last letter of the local part. */
+export function masked(email: string): string {
+  const [local, domain] = email.split('@');
+  return `${local[0]}***${local[local.length - 1]}@${domain}`;
+}
+
+/** Recovery e-mails to `to` with a code, newest first. */
+async function recoveryMails(request: APIRequestContext, to: string): Promise<Delivered[]> {
+  const res = await request.get(`/dev/outbox.json?to=${encodeURIComponent(to)}`);
+  expect(res.ok()).toBeTruthy();
+  return ((await res.json()) as Delivered[]).filter((m) => /verification code/.test(m.subject));
+}
+
+/** Waits for the `nth` recovery code e-mail to `to` (1 = the first) and returns its code. */
+export async function recoveryCode(request: APIRequestContext, to: string, nth = 1): Promise<string> {
+  await expect
+    .poll(async () => (await recoveryMails(request, to)).length, {
+      message: `recovery e-mail number ${nth} to ${to}`,
+      timeout: 10_000,
+    })
+    .toBeGreaterThanOrEqual(nth);
+  const newest = (await recoveryMails(request, to))[0];
+  const code = newest.text.match(/\b(\d{6})\b/)?.[1];
+  expect(code, 'the e-mail holds a six-digit code').toBeTruthy();
+  return code!;
+}
+
+/** From `/recover` to the code screen: e-mail, Continue, Verify now, Send me a verification code. */
+export async function startRecovery(page: Page, email: string) {
+  await page.goto('/recover');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/recover\/verify$/);
+  await expect(page.getByRole('heading', { name: 'Verify your identity' })).toBeVisible();
+  await expect(page.locator('.destination__value')).toHaveText(masked(email));
+  await page.getByRole('button', { name: 'Verify now' }).click();
+  await page.getByRole('button', { name: 'Send me a verification code' }).click();
+  await expect(page).toHaveURL(/\/recover\/code$/);
+  await expect(page.getByRole('heading', { name: 'Enter the code' })).toBeVisible();
+  await expect(page.getByText(`We sent a 6-digit code to ${masked(email)}`)).toBeVisible();
+}
+
+/** A six-digit code that is not `code`. */
+export function wrongCode(code: string): string {
+  return code === '111111' ? '222222' : '111111';
+}

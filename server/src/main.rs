@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context};
 use backend::outbox::{run_sender, DevOutbox, Transport};
+use backend::smtp::Smtp;
 use backend::{AppState, Config};
 use leptos::config::get_configuration;
 use std::net::SocketAddr;
@@ -81,14 +82,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::start(config).await.context("starting")?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let transport: Arc<dyn Transport> = if dev {
-        Arc::new(DevOutbox::new(state.db.clone(), state.clock.clone()))
-    } else {
-        // SMTP delivery (lettre) arrives with the recovery issue; until then production keeps
-        // messages queued in the outbox rather than pretending to send them.
-        tracing::warn!("no SMTP transport is built yet: messages stay queued in the outbox");
-        Arc::new(Undeliverable)
+    // Production always has SMTP_URL (the configuration refuses to start without it); in
+    // development it is optional and the dev outbox is the default.
+    let transport: Arc<dyn Transport> = match &state.config.smtp_url {
+        Some(url) => Arc::new(Smtp::new(url, &state.config.mail_from)?),
+        None => Arc::new(DevOutbox::new(state.db.clone(), state.clock.clone())),
     };
+    let smtp = state.config.smtp_url.is_some();
     let sender = tokio::spawn(run_sender(
         state.db.clone(),
         transport,
@@ -108,7 +108,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr}"))?;
     println!("Rekey is serving on http://{addr} (database: {database})");
-    if dev {
+    if dev && !smtp {
         println!("Development mode: e-mails are not sent; read them at http://{addr}/dev/outbox");
     }
     axum::serve(
@@ -123,18 +123,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     db.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// A transport that always fails, so messages wait in the outbox (production without SMTP yet).
-struct Undeliverable;
-
-impl Transport for Undeliverable {
-    fn send<'a>(
-        &'a self,
-        _: &'a backend::outbox::Message,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
-        Box::pin(async { Err("no transport configured".to_string()) })
-    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

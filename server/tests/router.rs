@@ -1,152 +1,12 @@
 //! Router tests: the real router on a real SQLite file, called with `oneshot` (no sockets).
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
-use backend::clock::ManualClock;
-use backend::{AppState, Config};
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
-use std::sync::Arc;
-use tower::ServiceExt;
+use support::{pair, test_app, PW};
 
-const PW: &str = "Tangerine7Harbor";
-
-struct TestApp {
-    router: Router,
-    state: AppState,
-}
-
-async fn test_app(extra: &[(&str, &str)]) -> TestApp {
-    let dir = std::env::temp_dir().join(format!("rekey-router-{}", backend::crypto::new_id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}/rekey.db", dir.display());
-    let mut pairs = vec![("DATABASE_URL", url.as_str()), ("HASH_THREADS", "2")];
-    pairs.extend_from_slice(extra);
-    let config = Config::from_pairs(&pairs).unwrap();
-    let state = AppState::start_with_clock(config, Arc::new(ManualClock::new(1_795_737_600)))
-        .await
-        .unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("rekey")
-        .site_root("target/site")
-        .build();
-    TestApp {
-        router: server::app(state.clone(), options),
-        state,
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .map(str::to_string)
-    }
-}
-
-impl TestApp {
-    async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    /// A server function called the way the hydrated page calls it.
-    async fn call(&self, endpoint: &str, form: &str, cookie: Option<&str>) -> Reply {
-        self.call_raw(
-            endpoint,
-            form.as_bytes().to_vec(),
-            cookie,
-            "application/x-www-form-urlencoded",
-        )
-        .await
-    }
-
-    async fn call_raw(
-        &self,
-        endpoint: &str,
-        body: Vec<u8>,
-        cookie: Option<&str>,
-        content_type: &str,
-    ) -> Reply {
-        let mut req = Request::post(format!("/api/{endpoint}"))
-            .header(header::CONTENT_TYPE, content_type)
-            .header(header::ACCEPT, "application/json")
-            .header(header::CONTENT_LENGTH, body.len());
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        self.send(req.body(Body::from(body)).unwrap()).await
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
-        let mut req = Request::get(path).header(header::ACCEPT, "text/html");
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        self.send(req.body(Body::empty()).unwrap()).await
-    }
-
-    async fn deliver(&self) {
-        let dev = backend::outbox::DevOutbox::new(self.state.db.clone(), self.state.clock.clone());
-        backend::outbox::deliver_due(&self.state.db, &dev, self.state.clock.now())
-            .await
-            .unwrap();
-    }
-
-    /// Registers and confirms through the server functions; returns the session cookie pair.
-    async fn sign_up(&self, email: &str) -> String {
-        let r = self
-            .call(
-                "register",
-                &format!("email={email}&password={PW}&phone="),
-                None,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        let signup = pair(&r.cookie("rekey_signup").expect("signup cookie"));
-        self.deliver().await;
-        let json = self
-            .get(&format!("/dev/outbox.json?to={email}"), None)
-            .await;
-        let messages: serde_json::Value = serde_json::from_str(&json.body).unwrap();
-        let subject = messages[0]["subject"].as_str().unwrap().to_string();
-        let code = &subject[..6];
-        let r = self
-            .call("confirm_signup", &format!("code={code}"), Some(&signup))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        pair(&r.cookie("rekey_session").expect("session cookie"))
-    }
-}
-
-/// `name=value` from a `Set-Cookie` header.
-fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_string()
-}
-
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_the_database() {
     let app = test_app(&[]).await;
     let r = app.get("/healthz", None).await;
@@ -157,7 +17,7 @@ async fn healthz_reports_the_database() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_confirm_and_account_page() {
     let app = test_app(&[]).await;
     let session = app.sign_up("lin@example.com").await;
@@ -174,7 +34,7 @@ async fn register_confirm_and_account_page() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn account_without_session_redirects_to_login() {
     let app = test_app(&[]).await;
     let r = app.get("/account", None).await;
@@ -186,7 +46,7 @@ async fn account_without_session_redirects_to_login() {
     assert!(r.status.is_redirection());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_cookie_flags() {
     let app = test_app(&[]).await;
     app.sign_up("flags@example.com").await;
@@ -221,7 +81,7 @@ async fn session_cookie_flags() {
     assert!(r.cookie("rekey_session").unwrap().ends_with("; Secure"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_failures_look_the_same() {
     let app = test_app(&[]).await;
     app.sign_up("known@example.com").await;
@@ -245,7 +105,7 @@ async fn login_failures_look_the_same() {
     assert!(wrong.cookie("rekey_session").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_lock_the_account() {
     let app = test_app(&[("LOGIN_LOCK_AFTER", "3")]).await;
     app.sign_up("locked@example.com").await;
@@ -268,7 +128,7 @@ async fn repeated_failures_lock_the_account() {
     assert!(r.body.contains("Locked"), "{}", r.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_and_sign_out_everywhere() {
     let app = test_app(&[]).await;
     let first = app.sign_up("out@example.com").await;
@@ -320,7 +180,7 @@ async fn sign_out_and_sign_out_everywhere() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_4xx_with_a_message() {
     let app = test_app(&[]).await;
     let long_email = format!("{}@example.com", "a".repeat(300));
@@ -423,7 +283,7 @@ async fn bad_input_gets_a_4xx_with_a_message() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_form_posts_redirect_back_with_the_error() {
     let app = test_app(&[]).await;
     let req = Request::post("/api/login")
@@ -452,7 +312,7 @@ async fn plain_form_posts_redirect_back_with_the_error() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dev_routes_exist_only_in_development() {
     let dev = test_app(&[]).await;
     assert_eq!(
@@ -477,13 +337,13 @@ async fn dev_routes_exist_only_in_development() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_and_unknown_paths_are_404() {
     let app = test_app(&[]).await;
     for (path, heading) in [
         ("/login", "Sign in"),
         ("/register", "Create your account"),
-        ("/recover", "Forgot password?"),
+        ("/recover", "Forgot your password?"),
     ] {
         let r = app.get(path, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");

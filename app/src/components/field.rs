@@ -11,6 +11,9 @@ pub fn TextField(
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] maxlength: Option<usize>,
+    /// An extra class for the input (e.g. the large code input).
+    #[prop(optional)]
+    class: Option<&'static str>,
     /// The current error, from live checks or from the server.
     #[prop(into)]
     error: Signal<Option<String>>,
@@ -36,7 +39,10 @@ pub fn TextField(
             </label>
             {hint.map(|h| view! { <p class="field__hint" id=hint_id.clone()>{h}</p> })}
             <input
-                class="field__input"
+                class=match class {
+                    Some(extra) => format!("field__input {extra}"),
+                    None => "field__input".to_string(),
+                }
                 id=id
                 name=name
                 type=input_type

@@ -52,7 +52,7 @@ pub fn PasswordInput(
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
                     <span aria-hidden="true">{move || if shown.get() { "Hide" } else { "Show" }}</span>
-                    <span class="visually-hidden">"Show password"</span>
+                    <span class="visually-hidden">{format!("Show {}", label.to_lowercase())}</span>
                 </button>
             </div>
             <FieldError id=error_id error=error />
@@ -112,6 +112,7 @@ pub fn StrengthMeter(#[prop(into)] strength: Signal<Strength>) -> impl IntoView 
 /// the server enforces.
 #[component]
 pub fn NewPasswordField(
+    #[prop(default = "Password")] label: &'static str,
     name: &'static str,
     #[prop(into)] policy: Signal<Policy>,
     /// What the person typed as their e-mail (the password may not be it).
@@ -128,7 +129,7 @@ pub fn NewPasswordField(
     });
     view! {
         <PasswordInput
-            label="Password"
+            label=label
             name=name
             autocomplete="new-password"
             error=error

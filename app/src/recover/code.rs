@@ -1,0 +1,143 @@
+use super::{AtStep, RecoverCheck, RecoverSend};
+use crate::components::{hydrated, FormAlert, Page, SubmitButton, TextField};
+use crate::error::{action_error, AccountError, Field};
+use domain::recovery::Step;
+use leptos::prelude::*;
+
+/// `/recover/code`: the six digits, tries left, and "Resend code" after a visible cool-down.
+#[component]
+pub fn CodePage() -> impl IntoView {
+    let check = ServerAction::<RecoverCheck>::new();
+    let send = ServerAction::<RecoverSend>::new();
+    let check_error = action_error(check);
+    let send_error = action_error(send);
+    view! {
+        <Page title="Enter the code">
+            <AtStep
+                screen=Step::Code
+                body=move |flow| {
+                    // Live state, seeded from the server and moved on by the two actions.
+                    let remaining = RwSignal::new(flow.resend_in);
+                    let dead = RwSignal::new(flow.code_dead);
+                    let can_send = RwSignal::new(flow.can_send);
+                    Effect::new(move |_| {
+                        match send.value().get() {
+                            Some(Ok(sent)) => {
+                                remaining.set(sent.resend_in);
+                                dead.set(false);
+                            }
+                            Some(Err(AccountError::CoolDown { seconds })) => remaining.set(seconds),
+                            Some(Err(AccountError::TooManyCodes)) => can_send.set(false),
+                            _ => {}
+                        }
+                    });
+                    Effect::new(move |_| {
+                        if let Some(Err(AccountError::RecoveryCodeDead)) = check.value().get() {
+                            dead.set(true);
+                        }
+                    });
+                    count_down(remaining);
+                    let ready = hydrated();
+                    view! {
+                        <p class="card__lead">
+                            "We sent a 6-digit code to " <strong>{flow.masked.clone()}</strong>
+                            ". Enter it below. It can take a minute to arrive; check your spam folder too."
+                        </p>
+                        <FormAlert error=Signal::derive(move || {
+                            check_error.get().and_then(|e| e.for_form())
+                        }) />
+                        <ActionForm action=check attr:class="form" attr:novalidate=true>
+                            <TextField
+                                label="Verification code"
+                                name="code"
+                                inputmode="numeric"
+                                autocomplete="one-time-code"
+                                maxlength=12
+                                class="field__input--code"
+                                hint="6 digits. You can paste the whole code."
+                                error=Signal::derive(move || {
+                                    check_error
+                                        .get()
+                                        .and_then(|e| e.for_field(Field::Code))
+                                        .or_else(|| {
+                                            (dead.get() && check_error.get().is_none())
+                                                .then(|| AccountError::RecoveryCodeDead.to_string())
+                                        })
+                                })
+                            />
+                            <SubmitButton label="Submit" pending=check.pending() />
+                        </ActionForm>
+                        <div class="resend">
+                            <Show
+                                when=move || can_send.get()
+                                fallback=|| {
+                                    view! {
+                                        <p class="resend__text">
+                                            "We can't send more codes right now. Please try again tomorrow, or contact support."
+                                        </p>
+                                    }
+                                }
+                            >
+                                <p class="resend__text" class:resend__text--urgent=move || dead.get()>
+                                    {move || {
+                                        if dead.get() {
+                                            "This code can no longer be used. Send yourself a new one."
+                                        } else {
+                                            "Didn't get the code?"
+                                        }
+                                    }}
+                                </p>
+                                <FormAlert error=Signal::derive(move || {
+                                    send_error.get().and_then(|e| e.for_form())
+                                }) />
+                                <ActionForm action=send attr:class="form form--inline">
+                                    <button
+                                        type="submit"
+                                        class=move || {
+                                            if dead.get() {
+                                                "button button--primary"
+                                            } else {
+                                                "button button--secondary"
+                                            }
+                                        }
+                                        disabled=move || { remaining.get() > 0 }
+                                        aria-busy=move || if send.pending().get() { "true" } else { "false" }
+                                    >
+                                        {move || match remaining.get() {
+                                            0 => "Resend code".to_string(),
+                                            s => format!("Resend code in {s} s"),
+                                        }}
+                                    </button>
+                                </ActionForm>
+                                <Show when=move || { !ready.get() && remaining.get() != 0 }>
+                                    <p class="resend__hint">
+                                        "Reload this page when the time is up to send a new code."
+                                    </p>
+                                </Show>
+                            </Show>
+                        </div>
+                    }
+                }
+            />
+            <p class="form-links">
+                "Wrong address? " <a href="/recover">"Start again"</a>
+            </p>
+        </Page>
+    }
+}
+
+/// Counts `remaining` down to zero once a second, in the browser only.
+fn count_down(remaining: RwSignal<i64>) {
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if remaining.get_untracked() > 0 {
+                    remaining.update(|s| *s -= 1);
+                }
+            },
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+}

@@ -1,0 +1,68 @@
+use super::{AtStep, RecoverSend};
+use crate::components::{FormAlert, Page, SubmitButton};
+use crate::error::action_error;
+use domain::recovery::Step;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// `/recover/verify`: the masked address and "Verify now", then "Send me a verification code".
+///
+/// "Verify now" is a plain GET form (`?method=email`), so it works before the WebAssembly has
+/// loaded; the address shown is masked from what was typed, so it reveals nothing.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let send = ServerAction::<RecoverSend>::new();
+    let error = action_error(send);
+    let query = use_query_map();
+    let chosen = move || query.read().get("method").as_deref() == Some("email");
+    view! {
+        <Page title="Verify your identity">
+            <AtStep
+                screen=Step::Verify
+                body=move |flow| {
+                    let masked = flow.masked.clone();
+                    view! {
+                        <p class="card__lead">
+                            "To keep your account safe, we need to check that it's really you."
+                        </p>
+                        <div class="destination">
+                            <span class="destination__icon" aria-hidden="true">"✉"</span>
+                            <span class="destination__text">
+                                <span class="destination__label">"E-mail"</span>
+                                <strong class="destination__value">{masked.clone()}</strong>
+                            </span>
+                        </div>
+                        <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+                        <Show
+                            when=chosen
+                            fallback=|| {
+                                view! {
+                                    <form class="form" method="get" action="/recover/verify">
+                                        <input type="hidden" name="method" value="email" />
+                                        <button type="submit" class="button button--primary">
+                                            "Verify now"
+                                        </button>
+                                    </form>
+                                }
+                            }
+                        >
+                            <p class="verify__explain">
+                                "We'll e-mail a 6-digit code to " <strong>{masked.clone()}</strong>
+                                ". It can take a minute to arrive."
+                            </p>
+                            <ActionForm action=send attr:class="form">
+                                <SubmitButton
+                                    label="Send me a verification code"
+                                    pending=send.pending()
+                                />
+                            </ActionForm>
+                        </Show>
+                    }
+                }
+            />
+            <p class="form-links">
+                "Not your address? " <a href="/recover">"Use a different e-mail"</a>
+            </p>
+        </Page>
+    }
+}

@@ -1,0 +1,506 @@
+//! The forgot-password journey on the server: flows, codes, the reset grant.
+//!
+//! A flow belongs to one browser (an HttpOnly cookie holds a 256-bit token, the database its
+//! SHA-256) and moves through [`domain::recovery::Step`]s. Every function here does the same
+//! database work for an address with an account and one without: both get a flow row, a code
+//! MAC, counters and an outbox row; only an address with an account is ever sent a code, and
+//! only a right code for a real account opens the password step.
+//!
+//! Limits (DESIGN.md §3), all kept in the database so every server process sees them:
+//! per code (lifetime, tries), per flow (cool-down, codes), per account over a rolling day
+//! (codes sent, wrong codes; a resend never resets them) and per network (starts, sends, checks).
+
+use crate::accounts::audit;
+use crate::crypto::{constant_time_eq, new_code, new_token, token_hash};
+use crate::db::col;
+use crate::hasher::HashError;
+use crate::limits::{self, kind};
+use crate::mail;
+use crate::outbox;
+use crate::sessions;
+use crate::state::AppState;
+use domain::code::CodeError;
+use domain::password::{broken_rule_message, check};
+use domain::recovery::{Event, FlowView, Step};
+use domain::{Code, Email, EmailError};
+use sqlx::AnyConnection;
+
+/// Name of the cookie that holds this browser's flow token.
+pub const COOKIE: &str = "rekey_recovery";
+
+const DAY: i64 = 86_400;
+const NETWORK_WINDOW: i64 = 15 * 60;
+
+/// Why a recovery step did not go ahead. Every variant reads the same for an address with an
+/// account and one without.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RecoveryError {
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    /// The new password breaks a rule (the message says which).
+    #[error("{0}")]
+    Password(String),
+    #[error("the two passwords differ")]
+    Mismatch,
+    /// No flow for this browser, or it expired: start again.
+    #[error("no recovery flow for this browser")]
+    NoFlow,
+    /// The flow is at another step: the browser belongs at `step`'s screen.
+    #[error("the flow is at step {step:?}")]
+    OutOfOrder { step: Step },
+    #[error("wait {retry_after_secs} s before another code")]
+    CoolDown { retry_after_secs: i64 },
+    /// This flow or this address has had all the codes it may have for now.
+    #[error("no more codes for now")]
+    TooManyCodes,
+    #[error("wrong code, {tries_left} tries left")]
+    WrongCode { tries_left: i64 },
+    /// The code expired or ran out of tries: send a new one.
+    #[error("code expired or out of tries")]
+    CodeDead,
+    /// Too many wrong codes for this address in the last day.
+    #[error("too many wrong codes for this address")]
+    AccountLocked,
+    /// Too many requests from this network.
+    #[error("too many requests from this network; retry in {retry_after_secs} s")]
+    TooMany { retry_after_secs: i64 },
+    #[error("busy")]
+    Busy,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for RecoveryError {
+    fn from(e: sqlx::Error) -> Self {
+        RecoveryError::Internal(e.to_string())
+    }
+}
+
+impl From<HashError> for RecoveryError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => RecoveryError::Busy,
+            HashError::Failed(m) => RecoveryError::Internal(m),
+        }
+    }
+}
+
+/// A new flow: the cookie token and the step to show first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub token: String,
+    pub step: Step,
+}
+
+/// One flow row.
+#[derive(Debug, Clone)]
+struct Flow {
+    email: String,
+    account_key: String,
+    user_id: Option<String>,
+    step: Step,
+    code_mac: Option<String>,
+    code_sent_at: Option<i64>,
+    code_expires_at: Option<i64>,
+    code_tries_left: i64,
+    codes_sent: i64,
+    grant_expires_at: Option<i64>,
+}
+
+impl Flow {
+    fn code_dead(&self, now: i64) -> bool {
+        self.code_mac.is_none()
+            || self.code_tries_left <= 0
+            || self.code_expires_at.is_none_or(|t| t <= now)
+    }
+}
+
+/// Whether a new flow must pass the slider first.
+///
+/// The slider arrives with its own issue (DESIGN.md §2 step 3, config `always`/`risk`/`never`);
+/// until then no flow requires it. This is the one place where that decision plugs in.
+fn challenge_required(_state: &AppState) -> bool {
+    false
+}
+
+/// Whether a flow whose e-mailed code was right must also pass the SMS step.
+///
+/// The SMS step arrives with its own issue (DESIGN.md §2 step 7); until then never.
+fn sms_required(_state: &AppState, _flow: &Flow) -> bool {
+    false
+}
+
+/// Opens a flow for `email` in this browser, replacing the browser's previous flow if any.
+pub async fn start(
+    state: &AppState,
+    email: &str,
+    previous_token: Option<&str>,
+    network: &str,
+) -> Result<Started, RecoveryError> {
+    let email = Email::parse(email)?;
+    let now = state.clock.now();
+    let network_subject = network_limit(state, kind::RECOVERY_START_NETWORK, network, now).await?;
+    let token = new_token();
+    let step = Step::first(challenge_required(state));
+    let account_key = state
+        .secret
+        .mac("recovery-account", &[email.key().as_bytes()]);
+    let mut tx = state.db.begin_write().await?;
+    if let Some(previous) = previous_token {
+        sqlx::query("DELETE FROM recovery_flows WHERE id_hash = $1")
+            .bind(token_hash(previous))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let user = sqlx::query("SELECT id FROM users WHERE email_key = $1")
+        .bind(email.key())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let user_id: Option<String> = user.map(|r| col(&r, "id")).transpose()?;
+    sqlx::query(
+        "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token_hash(&token))
+    .bind(email.as_str())
+    .bind(&account_key)
+    .bind(user_id)
+    .bind(step.as_str())
+    .bind(now)
+    .bind(now + state.config.recovery_flow_secs)
+    .execute(&mut *tx)
+    .await?;
+    limits::record_in(&mut tx, kind::RECOVERY_START_NETWORK, &network_subject, now).await?;
+    tx.commit().await?;
+    Ok(Started { token, step })
+}
+
+/// What the screens show about the flow of `token`; `None` when there is no live flow.
+pub async fn view(state: &AppState, token: &str) -> Result<Option<FlowView>, sqlx::Error> {
+    let now = state.clock.now();
+    let mut conn = state.db.pool().acquire().await?;
+    let Some(flow) = load(&mut conn, &token_hash(token), now).await? else {
+        return Ok(None);
+    };
+    let account_codes = limits::count_in(
+        &mut conn,
+        kind::RECOVERY_CODE_ACCOUNT,
+        &flow.account_key,
+        now - DAY,
+    )
+    .await?;
+    let masked = Email::parse(&flow.email).map_or_else(|_| flow.email.clone(), |e| e.masked());
+    Ok(Some(FlowView {
+        step: flow.step,
+        masked,
+        code_sent: flow.codes_sent > 0,
+        resend_in: flow.code_sent_at.map_or(0, |at| {
+            (at + state.config.resend_cooldown_secs - now).max(0)
+        }),
+        tries_left: flow.code_tries_left.max(0),
+        code_dead: flow.codes_sent > 0 && flow.code_dead(now),
+        can_send: flow.codes_sent < state.config.codes_per_flow
+            && account_codes < state.config.codes_per_account_per_day,
+        email: (flow.step == Step::Password).then(|| flow.email.clone()),
+    }))
+}
+
+/// Sends a new code ("Send me a verification code", "Resend code"); the new code supersedes
+/// the old one. For an address without an account the same work is done and nothing is sent
+/// (or, if configured, a "no account uses this address" e-mail).
+pub async fn send_code(state: &AppState, token: &str, network: &str) -> Result<(), RecoveryError> {
+    let cfg = &state.config;
+    let now = state.clock.now();
+    let network_subject = network_limit(state, kind::RECOVERY_SEND_NETWORK, network, now).await?;
+    let id_hash = token_hash(token);
+    let mut tx = state.db.begin_write().await?;
+    let flow = load(&mut tx, &id_hash, now)
+        .await?
+        .ok_or(RecoveryError::NoFlow)?;
+    let next = flow
+        .step
+        .after(Event::CodeSent)
+        .map_err(|e| RecoveryError::OutOfOrder { step: e.step })?;
+    if let Some(at) = flow.code_sent_at {
+        let wait = at + cfg.resend_cooldown_secs - now;
+        if wait > 0 {
+            return Err(RecoveryError::CoolDown {
+                retry_after_secs: wait,
+            });
+        }
+    }
+    let account_codes = limits::count_in(
+        &mut tx,
+        kind::RECOVERY_CODE_ACCOUNT,
+        &flow.account_key,
+        now - DAY,
+    )
+    .await?;
+    if flow.codes_sent >= cfg.codes_per_flow || account_codes >= cfg.codes_per_account_per_day {
+        return Err(RecoveryError::TooManyCodes);
+    }
+    let code = new_code();
+    let minutes = (cfg.code_lifetime_secs / 60).to_string();
+    let vars = [
+        ("shop", cfg.shop_name.as_str()),
+        ("code", code.as_str()),
+        ("minutes", minutes.as_str()),
+    ];
+    // Rendered for every address, so the work (and time) does not depend on which it is.
+    let code_mail = mail::RECOVERY_CODE.render(&flow.email, &vars);
+    sqlx::query(
+        "UPDATE recovery_flows SET step = $1, code_mac = $2, code_sent_at = $3, code_expires_at = $4, \
+         code_tries_left = $5, codes_sent = codes_sent + 1 WHERE id_hash = $6",
+    )
+    .bind(next.as_str())
+    .bind(code_mac(state, &id_hash, &code))
+    .bind(now)
+    .bind(now + cfg.code_lifetime_secs)
+    .bind(cfg.code_tries)
+    .bind(&id_hash)
+    .execute(&mut *tx)
+    .await?;
+    match (&flow.user_id, cfg.recovery_notify_unknown) {
+        (Some(_), _) => outbox::enqueue(&mut tx, &code_mail, now).await?,
+        (None, true) => {
+            let notice = mail::RECOVERY_UNKNOWN.render(&flow.email, &vars);
+            outbox::enqueue(&mut tx, &notice, now).await?;
+        }
+        (None, false) => outbox::enqueue_suppressed(&mut tx, now).await?,
+    }
+    limits::record_in(&mut tx, kind::RECOVERY_CODE_ACCOUNT, &flow.account_key, now).await?;
+    limits::record_in(&mut tx, kind::RECOVERY_SEND_NETWORK, &network_subject, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks a typed code. A right code for an address with an account moves the flow on and
+/// opens the single-use password grant; returns the step to show next.
+///
+/// Of two requests racing with the same right code, exactly one moves the flow (a conditional
+/// update on the step and the code's MAC); the other sees the flow already moved on.
+pub async fn check_code(
+    state: &AppState,
+    token: &str,
+    code: &str,
+    network: &str,
+) -> Result<Step, RecoveryError> {
+    let cfg = &state.config;
+    let code = Code::parse(code)?;
+    let now = state.clock.now();
+    let network_subject = network_limit(state, kind::RECOVERY_CHECK_NETWORK, network, now).await?;
+    let id_hash = token_hash(token);
+    let mut tx = state.db.begin_write().await?;
+    let flow = load(&mut tx, &id_hash, now)
+        .await?
+        .ok_or(RecoveryError::NoFlow)?;
+    if flow.step != Step::Code {
+        return Err(RecoveryError::OutOfOrder { step: flow.step });
+    }
+    let wrong_today = limits::count_in(
+        &mut tx,
+        kind::RECOVERY_WRONG_ACCOUNT,
+        &flow.account_key,
+        now - DAY,
+    )
+    .await?;
+    if wrong_today >= cfg.wrong_codes_per_account_per_day {
+        return Err(RecoveryError::AccountLocked);
+    }
+    if flow.code_dead(now) {
+        return Err(RecoveryError::CodeDead);
+    }
+    let stored = flow.code_mac.clone().unwrap_or_default();
+    let given = code_mac(state, &id_hash, code.as_str());
+    // No address without an account ever passes, even with a lucky guess.
+    let right = constant_time_eq(given.as_bytes(), stored.as_bytes()) && flow.user_id.is_some();
+    limits::record_in(&mut tx, kind::RECOVERY_CHECK_NETWORK, &network_subject, now).await?;
+    if !right {
+        // Conditional decrement: concurrent wrong guesses cannot buy extra tries.
+        sqlx::query(
+            "UPDATE recovery_flows SET code_tries_left = code_tries_left - 1 \
+             WHERE id_hash = $1 AND code_tries_left > 0",
+        )
+        .bind(&id_hash)
+        .execute(&mut *tx)
+        .await?;
+        limits::record_in(
+            &mut tx,
+            kind::RECOVERY_WRONG_ACCOUNT,
+            &flow.account_key,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        let tries_left = flow.code_tries_left - 1;
+        return Err(if tries_left <= 0 {
+            RecoveryError::CodeDead
+        } else {
+            RecoveryError::WrongCode { tries_left }
+        });
+    }
+    let next = flow
+        .step
+        .after(Event::CodeVerified {
+            sms_required: sms_required(state, &flow),
+        })
+        .map_err(|e| RecoveryError::OutOfOrder { step: e.step })?;
+    let moved = sqlx::query(
+        "UPDATE recovery_flows SET step = $1, code_mac = NULL, grant_expires_at = $2 \
+         WHERE id_hash = $3 AND step = $4 AND code_mac = $5",
+    )
+    .bind(next.as_str())
+    .bind(now + cfg.reset_grant_secs)
+    .bind(&id_hash)
+    .bind(Step::Code.as_str())
+    .bind(&stored)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(RecoveryError::OutOfOrder { step: next });
+    }
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Sets the new password with the flow's single-use grant: hashes it, revokes every session of
+/// the account, spends the flow, queues "your password was changed" and writes the audit log.
+pub async fn set_password(
+    state: &AppState,
+    token: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<(), RecoveryError> {
+    let cfg = &state.config;
+    let id_hash = token_hash(token);
+    let now = state.clock.now();
+    let flow = {
+        let mut conn = state.db.pool().acquire().await?;
+        load(&mut conn, &id_hash, now)
+            .await?
+            .ok_or(RecoveryError::NoFlow)?
+    };
+    if flow.step != Step::Password {
+        return Err(RecoveryError::OutOfOrder { step: flow.step });
+    }
+    if flow.grant_expires_at.is_none_or(|t| t <= now) {
+        return Err(RecoveryError::NoFlow);
+    }
+    let (Some(user_id), Ok(email)) = (flow.user_id.clone(), Email::parse(&flow.email)) else {
+        return Err(RecoveryError::Internal(
+            "a flow without an account reached the password step".into(),
+        ));
+    };
+    check(cfg.password_policy, password, email.as_str())
+        .map_err(|broken| RecoveryError::Password(broken_rule_message(&broken)))?;
+    if password != confirm {
+        return Err(RecoveryError::Mismatch);
+    }
+    let hash = state.hasher.hash(password).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    // Single use: only the request that moves the flow from Password to Done goes on.
+    let spent = sqlx::query(
+        "UPDATE recovery_flows SET step = $1, grant_expires_at = NULL \
+         WHERE id_hash = $2 AND step = $3 AND grant_expires_at > $4",
+    )
+    .bind(Step::Done.as_str())
+    .bind(&id_hash)
+    .bind(Step::Password.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if spent != 1 {
+        return Err(RecoveryError::OutOfOrder { step: Step::Done });
+    }
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(&hash)
+        .bind(now)
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = sessions::revoke_all(&mut tx, &user_id).await?;
+    let notice = mail::PASSWORD_CHANGED.render(email.as_str(), &[("shop", &cfg.shop_name)]);
+    outbox::enqueue(&mut tx, &notice, now).await?;
+    audit(&mut tx, Some(&user_id), "password_reset", now).await?;
+    tx.commit().await?;
+    // The owner proved control of the mailbox: earlier sign-in failures no longer count.
+    let login_subject = state.secret.mac("login-account", &[email.key().as_bytes()]);
+    limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &login_subject).await?;
+    tracing::info!(email = %email.masked(), sessions_ended = ended, "password reset");
+    Ok(())
+}
+
+/// Deletes flows that ended (run by the background sender).
+pub async fn prune(state_db: &crate::Db, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM recovery_flows WHERE expires_at < $1")
+            .bind(now)
+            .execute(state_db.pool())
+            .await?
+            .rows_affected(),
+    )
+}
+
+fn code_mac(state: &AppState, id_hash: &str, code: &str) -> String {
+    state
+        .secret
+        .mac("recovery-code", &[id_hash.as_bytes(), code.as_bytes()])
+}
+
+/// Refuses when `network` has used `kind` too often in the last 15 minutes; returns the
+/// counter's subject for recording the use.
+async fn network_limit(
+    state: &AppState,
+    kind: &str,
+    network: &str,
+    now: i64,
+) -> Result<String, RecoveryError> {
+    let subject = state.secret.mac("recovery-network", &[network.as_bytes()]);
+    let (used, latest) =
+        limits::count_since(&state.db, kind, &subject, now - NETWORK_WINDOW).await?;
+    if used >= state.config.recovery_per_network {
+        // Waiting until the latest use leaves the window is always enough.
+        let latest = latest.unwrap_or(now);
+        return Err(RecoveryError::TooMany {
+            retry_after_secs: (latest + NETWORK_WINDOW - now).clamp(1, NETWORK_WINDOW),
+        });
+    }
+    Ok(subject)
+}
+
+async fn load(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    now: i64,
+) -> Result<Option<Flow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
+         code_tries_left, codes_sent, grant_expires_at FROM recovery_flows \
+         WHERE id_hash = $1 AND expires_at > $2",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let step: String = col(&r, "step")?;
+    let step = Step::parse(&step)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown recovery step {step:?}").into()))?;
+    Ok(Some(Flow {
+        email: col(&r, "email")?,
+        account_key: col(&r, "account_key")?,
+        user_id: col(&r, "user_id")?,
+        step,
+        code_mac: col(&r, "code_mac")?,
+        code_sent_at: col(&r, "code_sent_at")?,
+        code_expires_at: col(&r, "code_expires_at")?,
+        code_tries_left: col(&r, "code_tries_left")?,
+        codes_sent: col(&r, "codes_sent")?,
+        grant_expires_at: col(&r, "grant_expires_at")?,
+    }))
+}
