@@ -17,3 +17,17 @@ pub fn hydrated() -> ReadSignal<bool> {
     Effect::new(move |_| set_ready.set(true));
     ready
 }
+
+/// Keeps what was typed before the WebAssembly took over: copies the input's value into
+/// `value` once the page hydrates (the input is never overwritten from the signal, so typing
+/// done before hydration is not lost).
+pub(crate) fn keep_typed(input: NodeRef<leptos::html::Input>, value: RwSignal<String>) {
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let typed = el.value();
+            if !typed.is_empty() && typed != value.get_untracked() {
+                value.set(typed);
+            }
+        }
+    });
+}

@@ -48,3 +48,23 @@ test('show/hide is a real toggle button', async ({ page }) => {
   await expect(toggle).toHaveAttribute('aria-pressed', 'true');
   await expect(password).toHaveValue('secret-value');
 });
+
+test('what was typed before the WebAssembly loaded is kept', async ({ page }) => {
+  // Hold the WebAssembly back until the form is filled, as on a slow phone connection.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/pkg/rekey.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/register');
+  await page.getByLabel('E-mail').fill('early@example.com');
+  await page.getByLabel('Password', { exact: true }).fill('Tangerine7Harbor');
+  release();
+  await waitForHydration(page);
+  await expect(page.getByLabel('E-mail')).toHaveValue('early@example.com');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveValue('Tangerine7Harbor');
+  // The checklist judges the password typed before hydration.
+  const rules = page.getByRole('list', { name: 'Password rules' });
+  await expect(rules.getByRole('listitem').filter({ hasText: 'A capital letter' })).toContainText(': met');
+});

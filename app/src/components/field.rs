@@ -32,6 +32,8 @@ pub fn TextField(
         None => error_id.clone(),
     };
     let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
+    let input = NodeRef::<leptos::html::Input>::new();
+    super::keep_typed(input, value);
     view! {
         <div class="field" class:field--invalid=move || error.get().is_some()>
             <label class="field__label" for=id.clone()>
@@ -39,6 +41,7 @@ pub fn TextField(
             </label>
             {hint.map(|h| view! { <p class="field__hint" id=hint_id.clone()>{h}</p> })}
             <input
+                node_ref=input
                 class=match class {
                     Some(extra) => format!("field__input {extra}"),
                     None => "field__input".to_string(),
@@ -51,7 +54,6 @@ pub fn TextField(
                 maxlength=maxlength
                 aria-describedby=described_by
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                prop:value=move || value.get()
                 on:input:target=move |ev| value.set(ev.target().value())
                 on:blur:target=move |ev| {
                     if let Some(cb) = on_blur {

@@ -24,6 +24,8 @@ pub fn PasswordInput(
     let shown = RwSignal::new(false);
     let ready = hydrated();
     let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
+    let input = NodeRef::<leptos::html::Input>::new();
+    super::keep_typed(input, value);
     view! {
         <div class="field" class:field--invalid=move || error.get().is_some()>
             <label class="field__label" for=id.clone()>
@@ -31,6 +33,7 @@ pub fn PasswordInput(
             </label>
             <div class="password-input">
                 <input
+                    node_ref=input
                     class="field__input password-input__input"
                     id=id.clone()
                     name=name
@@ -40,8 +43,7 @@ pub fn PasswordInput(
                     spellcheck="false"
                     aria-describedby=described
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                    prop:value=move || value.get()
-                    on:input:target=move |ev| value.set(ev.target().value())
+                        on:input:target=move |ev| value.set(ev.target().value())
                 />
                 <button
                     type="button"
