@@ -54,15 +54,24 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Writes the outbox row of a message that is not to be sent (a recovery code for an address
-/// with no account): the same insert as [`enqueue`], already marked done, with no content, so
-/// the request does the same database work either way and the sender never sees it.
-pub async fn enqueue_suppressed(conn: &mut AnyConnection, now: i64) -> Result<(), sqlx::Error> {
+/// Writes the outbox row of a message that is not to be sent (the blanked code e-mail of an
+/// address with no account): the same insert as [`enqueue`], already settled, so the request
+/// does the same database work either way and the sender never sees it.
+pub async fn enqueue_suppressed(
+    conn: &mut AnyConnection,
+    message: &Message,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, created_at, next_attempt_at, sent_at, last_error) \
-         VALUES ($1, 'email', '', '', '', '', $2, $2, $2, 'suppressed: no account')",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, 'suppressed: no account')",
     )
     .bind(new_id())
+    .bind(&message.channel)
+    .bind(&message.recipient)
+    .bind(&message.subject)
+    .bind(&message.body_text)
+    .bind(&message.body_html)
     .bind(now)
     .execute(conn)
     .await?;

@@ -243,13 +243,20 @@ pub async fn send_code(state: &AppState, token: &str, network: &str) -> Result<(
     }
     let code = new_code();
     let minutes = (cfg.code_lifetime_secs / 60).to_string();
+    // The same e-mail is rendered and stored for every address; for one without an account the
+    // code in it is blanked and the row is stored already settled, so the request writes the
+    // same bytes either way and nothing is sent.
+    let shown = if flow.user_id.is_some() {
+        code.as_str()
+    } else {
+        "------"
+    };
     let vars = [
         ("shop", cfg.shop_name.as_str()),
-        ("code", code.as_str()),
+        ("code", shown),
         ("minutes", minutes.as_str()),
     ];
-    // Rendered for every address, so the work (and time) does not depend on which it is.
-    let code_mail = mail::RECOVERY_CODE.render(&flow.email, &vars);
+    let message = mail::RECOVERY_CODE.render(&flow.email, &vars);
     sqlx::query(
         "UPDATE recovery_flows SET step = $1, code_mac = $2, code_sent_at = $3, code_expires_at = $4, \
          code_tries_left = $5, codes_sent = codes_sent + 1 WHERE id_hash = $6",
@@ -263,12 +270,12 @@ pub async fn send_code(state: &AppState, token: &str, network: &str) -> Result<(
     .execute(&mut *tx)
     .await?;
     match (&flow.user_id, cfg.recovery_notify_unknown) {
-        (Some(_), _) => outbox::enqueue(&mut tx, &code_mail, now).await?,
+        (Some(_), _) => outbox::enqueue(&mut tx, &message, now).await?,
         (None, true) => {
             let notice = mail::RECOVERY_UNKNOWN.render(&flow.email, &vars);
             outbox::enqueue(&mut tx, &notice, now).await?;
         }
-        (None, false) => outbox::enqueue_suppressed(&mut tx, now).await?,
+        (None, false) => outbox::enqueue_suppressed(&mut tx, &message, now).await?,
     }
     limits::record_in(&mut tx, kind::RECOVERY_CODE_ACCOUNT, &flow.account_key, now).await?;
     limits::record_in(&mut tx, kind::RECOVERY_SEND_NETWORK, &network_subject, now).await?;
