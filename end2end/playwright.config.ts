@@ -5,9 +5,14 @@ import * as path from 'node:path';
 // scripts/e2e.sh created for this run, and is ready once /healthz answers.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// A second server with the slider always on (SLIDER_POLICY=always) for the slider tests; the
+// main one has it off, so the other journeys are not interrupted by it.
+const sliderPort = port + 1;
+const sliderURL = `http://127.0.0.1:${sliderPort}`;
 const root = path.resolve(__dirname, '..');
 const serverBin = process.env.SERVER_BIN ?? path.join(root, 'target/release/server');
 const databaseUrl = process.env.E2E_DATABASE_URL ?? 'sqlite://target/e2e/rekey.db';
+const sliderDatabaseUrl = databaseUrl.replace(/rekey\.db$/, 'slider.db');
 
 export default defineConfig({
   testDir: './tests',
@@ -33,18 +38,24 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'hydrated', use: { javaScriptEnabled: true }, testIgnore: /slider\.spec/ },
     // Every form must work as a plain HTML post before (or without) the WebAssembly.
-    { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@nojs/ },
+    { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@nojs/, testIgnore: /slider\.spec/ },
+    { name: 'slider', use: { javaScriptEnabled: true, baseURL: sliderURL }, testMatch: /slider\.spec/ },
   ],
-  webServer: {
+  webServer: [server(port, databaseUrl, 'never'), server(sliderPort, sliderDatabaseUrl, 'always')],
+});
+
+/** The release server on `port`, on its own fresh database. */
+function server(port: number, databaseUrl: string, sliderPolicy: string) {
+  return {
     command: serverBin,
     cwd: root,
-    url: `${baseURL}/healthz`,
+    url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
     env: {
       REKEY_ENV: 'development',
       DATABASE_URL: databaseUrl,
@@ -59,6 +70,7 @@ export default defineConfig({
       // tests check the default with a test clock).
       RECOVERY_PER_NETWORK: '10000',
       RESEND_COOLDOWN_SECONDS: '6',
+      SLIDER_POLICY: sliderPolicy,
     },
-  },
-});
+  };
+}

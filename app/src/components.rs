@@ -3,10 +3,12 @@
 mod field;
 mod layout;
 mod password;
+mod slider;
 
 pub use field::{FieldError, FormAlert, SubmitButton, TextField};
 pub use layout::Page;
 pub use password::{Checklist, NewPasswordField, PasswordInput, StrengthMeter};
+pub use slider::{Fetch, Later, Slider, SliderAnswer, SliderState, Submit};
 
 use leptos::prelude::*;
 

@@ -43,6 +43,10 @@ pub enum AccountError {
     RecoveryLocked,
     #[error("Too many attempts from your network. Please try again in {minutes} minutes.")]
     Throttled { minutes: i64 },
+    #[error("Couldn't verify, try again.")]
+    NotVerified,
+    #[error("For your safety, slide to verify below, then sign in again.")]
+    ChallengeRequired,
     #[error("Please sign in first.")]
     NotSignedIn,
     #[error("We're very busy right now. Please try again in a moment.")]
@@ -101,6 +105,7 @@ impl AccountError {
             | AccountError::TooManyCodes
             | AccountError::RecoveryLocked
             | AccountError::Throttled { .. } => 429,
+            AccountError::NotVerified | AccountError::ChallengeRequired => 403,
             AccountError::NoSignup | AccountError::BadRequest(_) => 400,
             AccountError::Busy | AccountError::Unavailable => 503,
         }

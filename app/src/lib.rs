@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     view=recover::VerifyPage
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/recover/check") view=recover::CheckPage ssr=SsrMode::Async />
                 <Route path=path!("/recover/code") view=recover::CodePage ssr=SsrMode::Async />
                 <Route
                     path=path!("/recover/password")

@@ -5,12 +5,14 @@
 //! is out of order is sent to the flow's step, and one without a live flow to the start. The
 //! server functions here only parse, call `backend::recovery`, and map its errors.
 
+mod check;
 mod code;
 mod done;
 mod password;
 mod start;
 mod verify;
 
+pub use check::CheckPage;
 pub use code::CodePage;
 pub use done::DonePage;
 pub use password::NewPasswordPage;
@@ -60,6 +62,68 @@ pub async fn recover_start(email: String) -> Result<(), AccountError> {
             Ok(())
         }
         Err(e) => answer(e),
+    }
+}
+
+/// A new slider challenge for this browser's flow (`None` when the flow is not at that step).
+#[server(endpoint = "recover_challenge")]
+pub async fn recover_challenge() -> Result<Option<domain::pow::Puzzle>, AccountError> {
+    use crate::ssr::{client_network, cookie, fail, internal, state};
+    use backend::challenge::{self, ChallengeError, Purpose};
+    let state = state()?;
+    let Some(token) = cookie(backend::recovery::COOKIE) else {
+        return Ok(None);
+    };
+    match backend::recovery::view(&state, &token).await {
+        Ok(Some(view)) if view.step == Step::Challenge => {}
+        Ok(_) => return Ok(None),
+        Err(e) => return internal("reading a recovery flow failed", e),
+    }
+    let network = backend::recovery::network_subject(&state, &client_network().await);
+    let flow = backend::recovery::flow_key(&token);
+    match challenge::issue(&state, Purpose::Recover, &flow, &network).await {
+        Ok(puzzle) => Ok(Some(puzzle)),
+        Err(ChallengeError::TooMany { retry_after_secs }) => fail(AccountError::Throttled {
+            minutes: (retry_after_secs + 59) / 60,
+        }),
+        Err(ChallengeError::Failed) => fail(AccountError::NotVerified),
+        Err(ChallengeError::Internal(e)) => internal("issuing a challenge failed", e),
+    }
+}
+
+/// Judges a slider answer; `true` when it passed (the flow is then at "Verify your identity").
+#[server(endpoint = "recover_challenge_answer")]
+pub async fn recover_challenge_answer(
+    token: String,
+    movement: String,
+    nonce: u32,
+    extra: String,
+) -> Result<bool, AccountError> {
+    use crate::ssr::{client_network, cookie, internal, state};
+    use backend::challenge::{self, ChallengeError, Purpose};
+    let state = state()?;
+    let Some(flow_token) = cookie(backend::recovery::COOKIE) else {
+        return Ok(false);
+    };
+    let network = backend::recovery::network_subject(&state, &client_network().await);
+    let flow = backend::recovery::flow_key(&flow_token);
+    let extra = extra.parse::<u32>().ok();
+    match challenge::answer(
+        &state,
+        Purpose::Recover,
+        &flow,
+        &network,
+        &token,
+        &movement,
+        nonce,
+        extra,
+    )
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(ChallengeError::Failed | ChallengeError::TooMany { .. }) => Ok(false),
+        // Fails closed: a database error never passes.
+        Err(ChallengeError::Internal(e)) => internal("judging a challenge failed", e),
     }
 }
 

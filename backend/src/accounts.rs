@@ -72,6 +72,9 @@ pub enum LoginError {
     Incorrect,
     #[error("locked for {retry_after_secs} s")]
     Locked { retry_after_secs: i64 },
+    /// Repeated failures: the slider must be passed before this address can try again.
+    #[error("the slider challenge must be passed first")]
+    ChallengeRequired,
     #[error("busy")]
     Busy,
     #[error("internal: {0}")]
@@ -270,20 +273,48 @@ pub async fn login(
     password: &str,
     network: &str,
 ) -> Result<String, LoginError> {
+    login_with_pass(state, email, password, network, None).await
+}
+
+/// The keys a sign-in's counters and slider challenges use: (address, network).
+pub fn login_subjects(state: &AppState, email: &Email, network: &str) -> (String, String) {
+    (
+        state.secret.mac("login-account", &[email.key().as_bytes()]),
+        state.secret.mac("login-network", &[network.as_bytes()]),
+    )
+}
+
+/// Signs in, with the one-time pass of a slider challenge when repeated failures ask for one.
+pub async fn login_with_pass(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    network: &str,
+    pass: Option<&str>,
+) -> Result<String, LoginError> {
     let email = Email::parse(email)?;
     if password.is_empty() {
         return Err(LoginError::PasswordMissing);
     }
-    let account_subject = state.secret.mac("login-account", &[email.key().as_bytes()]);
-    let network_subject = state.secret.mac("login-network", &[network.as_bytes()]);
+    let (account_subject, network_subject) = login_subjects(state, &email, network);
     match limits::login_gate(state, &account_subject, &network_subject).await? {
         LoginGate::Locked { retry_after_secs } => {
             return Err(LoginError::Locked { retry_after_secs })
         }
-        LoginGate::NeedsChallenge => {
-            tracing::info!(email = %email.masked(), "sign-in would need the slider challenge (not built yet)");
+        LoginGate::NeedsChallenge
+            if state.config.slider_policy != crate::config::SliderPolicy::Never =>
+        {
+            let passed = match pass {
+                Some(pass) => {
+                    crate::challenge::use_login_pass(state, pass, &account_subject).await?
+                }
+                None => false,
+            };
+            if !passed {
+                return Err(LoginError::ChallengeRequired);
+            }
         }
-        LoginGate::Open => {}
+        LoginGate::NeedsChallenge | LoginGate::Open => {}
     }
     let row = sqlx::query("SELECT id, password_hash FROM users WHERE email_key = $1")
         .bind(email.key())

@@ -10,6 +10,28 @@ pub enum Mode {
     Production,
 }
 
+/// When the slider challenge is shown (DESIGN.md §2 step 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SliderPolicy {
+    Always,
+    /// Only on risky signals (recent codes for the address, many starts from the network,
+    /// earlier failures, repeated sign-in failures).
+    Risk,
+    Never,
+}
+
+impl FromStr for SliderPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "always" => Ok(SliderPolicy::Always),
+            "risk" => Ok(SliderPolicy::Risk),
+            "never" => Ok(SliderPolicy::Never),
+            other => Err(format!("expected always, risk or never, not {other:?}")),
+        }
+    }
+}
+
 /// A configuration value that cannot be used; the message names the variable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -33,6 +55,12 @@ pub struct Config {
     pub database_url: String,
     /// Hex-encoded secret key; `None` in development means "generate and keep one in the database".
     pub secret_key: Option<Vec<u8>>,
+    /// The key before the last rotation: challenges it signed are still accepted.
+    pub previous_secret_key: Option<Vec<u8>>,
+    /// When the slider is shown.
+    pub slider_policy: SliderPolicy,
+    /// Proof-of-work search size (hashes a browser scans at most; doubled in the harder tier).
+    pub pow_work: u32,
     pub smtp_url: Option<String>,
     pub shop_name: String,
     pub password_policy: Policy,
@@ -107,6 +135,13 @@ impl Config {
                 Some(bytes)
             }
         };
+        let previous_secret_key =
+            match env.raw("PREVIOUS_SECRET_KEY") {
+                None => None,
+                Some(hex_key) => Some(hex::decode(hex_key.trim()).map_err(|_| {
+                    invalid("PREVIOUS_SECRET_KEY", "(hidden)", "must be hexadecimal")
+                })?),
+            };
         let smtp_url = env.raw("SMTP_URL");
         if mode == Mode::Production {
             if secret_key.is_none() {
@@ -129,6 +164,9 @@ impl Config {
                 .raw("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/rekey.db".into()),
             secret_key,
+            previous_secret_key,
+            slider_policy: env.parse("SLIDER_POLICY", SliderPolicy::Risk)?,
+            pow_work: env.parse("POW_WORK", 1_000_000)?,
             smtp_url,
             shop_name: env.raw("SHOP_NAME").unwrap_or_else(|| "Rekey Shop".into()),
             password_policy: env.parse("PASSWORD_POLICY", Policy::Shop)?,

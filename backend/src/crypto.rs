@@ -71,6 +71,11 @@ impl Secret {
         Secret(bytes)
     }
 
+    /// A short public name of this key (for tokens signed with it; rotation keeps two).
+    pub fn key_id(&self) -> String {
+        self.mac("key-id", &[])[..8].to_string()
+    }
+
     /// HMAC-SHA-256 over length-prefixed `parts` under a `purpose` label, hex.
     ///
     /// Length prefixes keep `("ab","c")` and `("a","bc")` apart; the purpose keeps a code's MAC

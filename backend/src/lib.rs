@@ -3,6 +3,7 @@
 //! (sqlx, argon2, HMAC keys) can end up in the WebAssembly.
 
 pub mod accounts;
+pub mod challenge;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -13,6 +14,7 @@ pub mod mail;
 pub mod outbox;
 pub mod recovery;
 pub mod sessions;
+pub mod slider;
 pub mod smtp;
 pub mod state;
 

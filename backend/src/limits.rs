@@ -21,6 +21,8 @@ pub mod kind {
     pub const RECOVERY_START_NETWORK: &str = "recovery_start_network";
     /// A recovery code sent from a network.
     pub const RECOVERY_SEND_NETWORK: &str = "recovery_send_network";
+    /// A failed slider challenge (per flow or address, and per network).
+    pub const CHALLENGE_FAIL: &str = "challenge_fail";
     /// A recovery code checked from a network.
     pub const RECOVERY_CHECK_NETWORK: &str = "recovery_check_network";
 }
@@ -30,10 +32,8 @@ pub mod kind {
 pub enum LoginGate {
     /// Go ahead.
     Open,
-    /// Repeated failures: the slider challenge must be passed first.
-    ///
-    /// The slider arrives with its own issue; until then this state is logged and the attempt
-    /// proceeds. This is the one place where it plugs in.
+    /// Repeated failures: the slider challenge must be passed first (unless `SLIDER_POLICY`
+    /// is `never`); `accounts::login_with_pass` asks for the pass.
     NeedsChallenge,
     /// Too many failures: refused until the lock ends.
     Locked { retry_after_secs: i64 },

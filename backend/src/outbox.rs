@@ -174,6 +174,9 @@ pub async fn run_sender(
             if let Err(error) = crate::limits::prune(&db, now - 2 * 86_400).await {
                 tracing::warn!(%error, "pruning old attempts failed");
             }
+            if let Err(error) = crate::challenge::prune(&db, now).await {
+                tracing::warn!(%error, "pruning old challenges failed");
+            }
             if let Err(error) = crate::recovery::prune(&db, now).await {
                 tracing::warn!(%error, "pruning ended recovery flows failed");
             }

@@ -117,14 +117,6 @@ impl Flow {
     }
 }
 
-/// Whether a new flow must pass the slider first.
-///
-/// The slider arrives with its own issue (DESIGN.md §2 step 3, config `always`/`risk`/`never`);
-/// until then no flow requires it. This is the one place where that decision plugs in.
-fn challenge_required(_state: &AppState) -> bool {
-    false
-}
-
 /// Whether a flow whose e-mailed code was right must also pass the SMS step.
 ///
 /// The SMS step arrives with its own issue (DESIGN.md §2 step 7); until then never.
@@ -143,10 +135,12 @@ pub async fn start(
     let now = state.clock.now();
     let network_subject = network_limit(state, kind::RECOVERY_START_NETWORK, network, now).await?;
     let token = new_token();
-    let step = Step::first(challenge_required(state));
     let account_key = state
         .secret
         .mac("recovery-account", &[email.key().as_bytes()]);
+    let step = Step::first(
+        crate::challenge::recovery_requires(state, &account_key, &network_subject).await?,
+    );
     let mut tx = state.db.begin_write().await?;
     if let Some(previous) = previous_token {
         sqlx::query("DELETE FROM recovery_flows WHERE id_hash = $1")
@@ -442,6 +436,16 @@ pub async fn set_password(
     Ok(())
 }
 
+/// The keyed name of a client network in recovery counters and challenges.
+pub fn network_subject(state: &AppState, network: &str) -> String {
+    state.secret.mac("recovery-network", &[network.as_bytes()])
+}
+
+/// The id hash of the flow of `token` (what its slider challenge is bound to).
+pub fn flow_key(token: &str) -> String {
+    token_hash(token)
+}
+
 /// Deletes flows that ended (run by the background sender).
 pub async fn prune(state_db: &crate::Db, now: i64) -> Result<u64, sqlx::Error> {
     Ok(
@@ -467,7 +471,7 @@ async fn network_limit(
     network: &str,
     now: i64,
 ) -> Result<String, RecoveryError> {
-    let subject = state.secret.mac("recovery-network", &[network.as_bytes()]);
+    let subject = network_subject(state, network);
     let (used, latest) =
         limits::count_since(&state.db, kind, &subject, now - NETWORK_WINDOW).await?;
     if used >= state.config.recovery_per_network {

@@ -28,6 +28,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub clock: Arc<dyn Clock>,
     pub secret: Secret,
+    /// The key before the last rotation, if configured.
+    pub previous_secret: Option<Secret>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,13 +66,24 @@ impl AppState {
             config.hash_threads,
             config.hash_queue,
         )?;
+        let previous_secret = config.previous_secret_key.clone().map(Secret::new);
         Ok(AppState {
             config: Arc::new(config),
             db,
             hasher,
             clock,
             secret,
+            previous_secret,
         })
+    }
+}
+
+impl AppState {
+    /// The key whose id is `kid`: the current one or the one before the last rotation.
+    pub fn secret_for(&self, kid: &str) -> Option<&Secret> {
+        std::iter::once(&self.secret)
+            .chain(self.previous_secret.as_ref())
+            .find(|s| s.key_id() == kid)
     }
 }
 

@@ -86,7 +86,7 @@ async fn started_with_code(state: &AppState, email: &str) -> (String, Option<Str
 }
 
 async fn journey_resets_password_and_signs_out_everywhere(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     let user = accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
@@ -213,7 +213,7 @@ async fn journey_resets_password_and_signs_out_everywhere(fx: Fixture) {
 }
 
 async fn unknown_address_does_the_same_work_and_never_passes(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     accounts::create_user(&state, "known@example.com", PW, "")
         .await
         .unwrap();
@@ -285,7 +285,12 @@ async fn table_counts(state: &AppState) -> Vec<(&'static str, i64)> {
 }
 
 async fn notice_for_unknown_address_when_configured(fx: Fixture) {
-    let state = fx.state(&[("RECOVERY_NOTIFY_UNKNOWN", "true")]).await;
+    let state = fx
+        .state(&[
+            ("SLIDER_POLICY", "never"),
+            ("RECOVERY_NOTIFY_UNKNOWN", "true"),
+        ])
+        .await;
     let (_, code) = started_with_code(&state, "nobody@example.com").await;
     assert_eq!(code, None);
     let mail = outbox::dev_messages(&state.db, Some("nobody@example.com"), 10)
@@ -306,7 +311,7 @@ async fn notice_for_unknown_address_when_configured(fx: Fixture) {
 }
 
 async fn codes_expire_and_die_after_their_tries(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
@@ -363,7 +368,7 @@ async fn codes_expire_and_die_after_their_tries(fx: Fixture) {
 }
 
 async fn resend_cool_down_supersedes_and_caps(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
@@ -427,7 +432,7 @@ async fn resend_cool_down_supersedes_and_caps(fx: Fixture) {
 }
 
 async fn wrong_codes_are_counted_per_account_across_flows(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
@@ -475,7 +480,7 @@ async fn wrong_codes_are_counted_per_account_across_flows(fx: Fixture) {
 }
 
 async fn one_right_code_racing_wins_once(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
@@ -529,7 +534,7 @@ async fn one_right_code_racing_wins_once(fx: Fixture) {
 }
 
 async fn grant_is_single_use_and_expires(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
@@ -564,7 +569,7 @@ async fn grant_is_single_use_and_expires(fx: Fixture) {
 }
 
 async fn flows_expire_and_one_per_browser(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     let first = start(&state, "lin@example.com").await;
     let second = recovery::start(&state, "lin@example.com", Some(&first.token), NET)
         .await
@@ -605,7 +610,7 @@ async fn flows_expire_and_one_per_browser(fx: Fixture) {
 }
 
 async fn steps_out_of_order_are_refused(fx: Fixture) {
-    let state = fx.state(&[]).await;
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
@@ -647,7 +652,9 @@ async fn steps_out_of_order_are_refused(fx: Fixture) {
 }
 
 async fn network_limits_hold(fx: Fixture) {
-    let state = fx.state(&[("RECOVERY_PER_NETWORK", "3")]).await;
+    let state = fx
+        .state(&[("SLIDER_POLICY", "never"), ("RECOVERY_PER_NETWORK", "3")])
+        .await;
     for _ in 0..3 {
         start(&state, "lin@example.com").await;
     }

@@ -26,6 +26,7 @@ on_both_databases!(
     outbox_retries_and_never_sends_twice,
     migrations_and_dev_secret_survive_restart,
     signup_mails_per_address_are_bounded,
+    login_asks_for_the_slider_after_failures,
 );
 
 async fn deliver(state: &AppState) {
@@ -245,7 +246,10 @@ async fn two_right_codes_at_once_make_one_account(fx: Fixture) {
 }
 
 async fn login_counts_failures_and_locks(fx: Fixture) {
-    let state = fx.state(&[("LOGIN_LOCK_AFTER", "3")]).await;
+    // Counting and locking alone (the slider's gate has its own test below).
+    let state = fx
+        .state(&[("LOGIN_LOCK_AFTER", "3"), ("SLIDER_POLICY", "never")])
+        .await;
     accounts::create_user(&state, "lock@example.com", PW, "")
         .await
         .unwrap();
@@ -471,4 +475,74 @@ async fn signup_mails_per_address_are_bounded(fx: Fixture) {
     assert!(accounts::start_signup(&state, "victim@example.com", PW, "")
         .await
         .is_ok());
+}
+
+async fn login_asks_for_the_slider_after_failures(fx: Fixture) {
+    use backend::challenge::{self, Passed, Purpose};
+    use backend::slider::corpus::{human, Rng};
+    let state = fx
+        .state(&[("LOGIN_CHALLENGE_AFTER", "2"), ("POW_WORK", "5000")])
+        .await;
+    accounts::create_user(&state, "gate@example.com", PW, "")
+        .await
+        .unwrap();
+    let net = "198.51.100.0/24";
+    for _ in 0..2 {
+        assert_eq!(
+            accounts::login(&state, "gate@example.com", "Wrong1Password", net).await,
+            Err(LoginError::Incorrect)
+        );
+    }
+    // Even the right password waits for the slider now.
+    assert_eq!(
+        accounts::login(&state, "gate@example.com", PW, net).await,
+        Err(LoginError::ChallengeRequired)
+    );
+    let email = domain::Email::parse("gate@example.com").unwrap();
+    let (account, network) = accounts::login_subjects(&state, &email, net);
+    let p = challenge::issue(&state, Purpose::Login, &account, &network)
+        .await
+        .unwrap();
+    let nonce = domain::pow::search(&p.salt, &p.id, &p.target, 0, p.bound).unwrap();
+    let m = human(&mut Rng(42));
+    let samples: Vec<serde_json::Value> = m
+        .samples
+        .iter()
+        .map(|s| serde_json::json!({"t": s.t, "x": s.x, "y": s.y}))
+        .collect();
+    let movement = serde_json::json!({"mode": "drag", "pointer": "mouse", "trusted": true,
+        "shown_to_press": m.shown_to_press, "press_offset": m.press_offset, "travel": m.travel,
+        "handle": m.handle, "samples": samples, "release": m.release})
+    .to_string();
+    let Ok(Passed::LoginPass(pass)) = challenge::answer(
+        &state,
+        Purpose::Login,
+        &account,
+        &network,
+        &p.token,
+        &movement,
+        nonce,
+        None,
+    )
+    .await
+    else {
+        panic!("a human-like answer passes");
+    };
+    assert!(
+        accounts::login_with_pass(&state, "gate@example.com", PW, net, Some(&pass))
+            .await
+            .is_ok()
+    );
+    // Success cleared the failures; two more bring the slider back, and the used pass no
+    // longer opens the gate.
+    for _ in 0..2 {
+        assert_eq!(
+            accounts::login(&state, "gate@example.com", "Wrong1Password", net).await,
+            Err(LoginError::Incorrect)
+        );
+    }
+    assert_eq!(
+        accounts::login_with_pass(&state, "gate@example.com", PW, net, Some(&pass)).await,
+        Err(LoginError::ChallengeRequired)
+    );
 }

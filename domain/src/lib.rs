@@ -7,6 +7,7 @@ pub mod code;
 pub mod email;
 pub mod password;
 pub mod phone;
+pub mod pow;
 pub mod recovery;
 
 pub use code::Code;

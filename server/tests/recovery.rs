@@ -157,17 +157,21 @@ async fn no_enumeration_at_any_step(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_enumeration_at_any_step_sqlite() {
-    no_enumeration_at_any_step(test_app_on(&sqlite_url(), &[]).await).await;
+    no_enumeration_at_any_step(test_app_on(&sqlite_url(), &[("SLIDER_POLICY", "never")]).await)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_enumeration_at_any_step_postgres() {
-    no_enumeration_at_any_step(test_app_on(&postgres_url().await, &[]).await).await;
+    no_enumeration_at_any_step(
+        test_app_on(&postgres_url().await, &[("SLIDER_POLICY", "never")]).await,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screens_out_of_order_redirect() {
-    let app = test_app(&[]).await;
+    let app = test_app(&[("SLIDER_POLICY", "never")]).await;
     // No flow at all: every step screen goes back to the start, which says why.
     for path in [
         "/recover/verify",
@@ -226,7 +230,7 @@ async fn screens_out_of_order_redirect() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_recovery_input_is_a_field_error() {
-    let app = test_app(&[]).await;
+    let app = test_app(&[("SLIDER_POLICY", "never")]).await;
     let r = app
         .call("recover_start", "email=not-an-address", None)
         .await;
@@ -272,7 +276,7 @@ async fn bad_recovery_input_is_a_field_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_form_journey_without_javascript() {
-    let app = test_app(&[]).await;
+    let app = test_app(&[("SLIDER_POLICY", "never")]).await;
     app.sign_up("lin@example.com").await;
     let html = |path: &'static str, body: String, cookie: Option<String>| {
         let mut req = axum::http::Request::post(path)

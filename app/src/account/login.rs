@@ -1,16 +1,27 @@
-use crate::components::{FormAlert, Page, PasswordInput, SubmitButton, TextField};
+use crate::components::{
+    Fetch, FormAlert, Later, Page, PasswordInput, Slider, SliderAnswer, Submit, SubmitButton,
+    TextField,
+};
 use crate::error::{action_error, AccountError, Field};
+use domain::pow::Puzzle;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
 
 /// Checks the e-mail and password; on success sets the session cookie and goes to `/account`.
+/// After repeated failures the address also needs `pass`, from a passed slider challenge.
 #[server(endpoint = "login")]
-pub async fn login(email: String, password: String) -> Result<(), AccountError> {
+pub async fn login(
+    email: String,
+    password: String,
+    pass: Option<String>,
+) -> Result<(), AccountError> {
     use crate::ssr::{client_network, fail, field_error, internal, set_cookie, state};
     use backend::accounts::{self, LoginError};
     let state = state()?;
     let network = client_network().await;
-    match accounts::login(&state, &email, &password, &network).await {
+    let pass = pass.filter(|p| !p.is_empty());
+    match accounts::login_with_pass(&state, &email, &password, &network, pass.as_deref()).await {
         Ok(token) => {
             set_cookie(&backend::sessions::set_cookie(&state, &token));
             leptos_axum::redirect("/account");
@@ -22,8 +33,68 @@ pub async fn login(email: String, password: String) -> Result<(), AccountError> 
         Err(LoginError::Locked { retry_after_secs }) => fail(AccountError::Locked {
             minutes: (retry_after_secs + 59) / 60,
         }),
+        Err(LoginError::ChallengeRequired) => fail(AccountError::ChallengeRequired),
         Err(LoginError::Busy) => fail(AccountError::Busy),
         Err(LoginError::Internal(e)) => internal("sign-in failed", e),
+    }
+}
+
+/// A slider challenge for signing in to `email` (after repeated failures).
+#[server(endpoint = "login_challenge")]
+pub async fn login_challenge(email: String) -> Result<Puzzle, AccountError> {
+    use crate::ssr::{client_network, fail, field_error, internal, state};
+    use backend::challenge::{self, ChallengeError, Purpose};
+    let state = state()?;
+    let email = match domain::Email::parse(&email) {
+        Ok(e) => e,
+        Err(e) => return field_error(Field::Email, e),
+    };
+    let (account, network) =
+        backend::accounts::login_subjects(&state, &email, &client_network().await);
+    match challenge::issue(&state, Purpose::Login, &account, &network).await {
+        Ok(puzzle) => Ok(puzzle),
+        Err(ChallengeError::TooMany { retry_after_secs }) => fail(AccountError::Throttled {
+            minutes: (retry_after_secs + 59) / 60,
+        }),
+        Err(ChallengeError::Failed) => fail(AccountError::NotVerified),
+        Err(ChallengeError::Internal(e)) => internal("issuing a challenge failed", e),
+    }
+}
+
+/// Judges a sign-in slider answer; the one-time pass for the next sign-in when it passed.
+#[server(endpoint = "login_challenge_answer")]
+pub async fn login_challenge_answer(
+    email: String,
+    token: String,
+    movement: String,
+    nonce: u32,
+    extra: String,
+) -> Result<Option<String>, AccountError> {
+    use crate::ssr::{client_network, field_error, internal, state};
+    use backend::challenge::{self, ChallengeError, Passed, Purpose};
+    let state = state()?;
+    let email = match domain::Email::parse(&email) {
+        Ok(e) => e,
+        Err(e) => return field_error(Field::Email, e),
+    };
+    let (account, network) =
+        backend::accounts::login_subjects(&state, &email, &client_network().await);
+    let extra = extra.parse::<u32>().ok();
+    match challenge::answer(
+        &state,
+        Purpose::Login,
+        &account,
+        &network,
+        &token,
+        &movement,
+        nonce,
+        extra,
+    )
+    .await
+    {
+        Ok(Passed::LoginPass(pass)) => Ok(Some(pass)),
+        Ok(Passed::Flow) | Err(ChallengeError::Failed | ChallengeError::TooMany { .. }) => Ok(None),
+        Err(ChallengeError::Internal(e)) => internal("judging a challenge failed", e),
     }
 }
 
@@ -33,6 +104,11 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let error = action_error(action);
     let query = use_query_map();
+    let email = RwSignal::new(String::new());
+    let pass = RwSignal::new(String::new());
+    let needs_slider = move || {
+        matches!(error.get(), Some(AccountError::ChallengeRequired)) || !pass.get().is_empty()
+    };
     let notice = move || match query.read().get("notice").as_deref() {
         Some("signed-out") => Some("You're signed out."),
         Some("everywhere") => Some("You're signed out on every device."),
@@ -49,6 +125,7 @@ pub fn LoginPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                     maxlength=254
+                    value=email
                     error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email)))
                 />
                 <PasswordInput
@@ -60,6 +137,27 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="form__aside">
                     <a href="/recover">"Forgot password?"</a>
                 </p>
+                <input type="hidden" name="pass" prop:value=move || pass.get() />
+                <Show when=needs_slider>
+                    <Slider
+                        fetch=Arc::new(move || {
+                            Box::pin(async move { login_challenge(email.get_untracked()).await.ok() })
+                                as Later<Option<Puzzle>>
+                        }) as Fetch
+                        submit=Arc::new(move |a: SliderAnswer| {
+                            Box::pin(async move {
+                                let extra = a.extra_nonce.map(|n| n.to_string()).unwrap_or_default();
+                                match login_challenge_answer(email.get_untracked(), a.token, a.movement, a.nonce, extra).await {
+                                    Ok(Some(p)) => {
+                                        pass.set(p);
+                                        true
+                                    }
+                                    _ => false,
+                                }
+                            }) as Later<bool>
+                        }) as Submit
+                    />
+                </Show>
                 <SubmitButton label="Sign in" pending=action.pending() />
             </ActionForm>
             <p class="form-links">"New here? " <a href="/register">"Create an account"</a></p>

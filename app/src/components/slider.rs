@@ -1,0 +1,495 @@
+//! The drag-to-verify slider: a plain track and a handle dragged to the far end, or moved with
+//! the keyboard, or a tap on the end zone. It records the movement, solves the challenge's
+//! proof-of-work in slices between frames, and sends both to the server, which judges.
+
+use domain::pow::{search, Puzzle};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Serialize;
+use std::time::Duration;
+
+/// Hashes searched per slice of the proof-of-work (a few milliseconds each).
+const SLICE: u32 = 20_000;
+/// The handle's width in px (also the smallest touch target, 44 px, and then some).
+const HANDLE: f64 = 48.0;
+
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Sample {
+    #[serde(serialize_with = "whole")]
+    t: f64,
+    #[serde(serialize_with = "whole")]
+    x: f64,
+    #[serde(serialize_with = "whole")]
+    y: f64,
+}
+
+/// Sends a measure as a whole number (ms or px): precise enough for the judge, and it keeps
+/// float formatting out of the WebAssembly.
+fn whole<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_i64(v.round() as i64)
+}
+
+fn whole_all<S: serde::Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for x in v {
+        seq.serialize_element(&(x.round() as i64))?;
+    }
+    seq.end()
+}
+
+/// What is sent to the server (the server's `backend::slider::Movement`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Movement {
+    mode: &'static str,
+    pointer: String,
+    trusted: bool,
+    #[serde(serialize_with = "whole")]
+    shown_to_press: f64,
+    #[serde(serialize_with = "whole")]
+    press_offset: f64,
+    #[serde(serialize_with = "whole")]
+    travel: f64,
+    #[serde(serialize_with = "whole")]
+    handle: f64,
+    samples: Vec<Sample>,
+    #[serde(serialize_with = "whole")]
+    release: f64,
+    #[serde(serialize_with = "whole_all")]
+    keys: Vec<f64>,
+    #[serde(serialize_with = "whole")]
+    value: f64,
+    #[serde(serialize_with = "whole")]
+    tap_x: f64,
+}
+
+/// An answer ready to send: the movement (JSON) and the proof-of-work solutions.
+#[derive(Debug, Clone)]
+pub struct SliderAnswer {
+    pub token: String,
+    pub movement: String,
+    pub nonce: u32,
+    pub extra_nonce: Option<u32>,
+}
+
+/// Where the widget stands, for the status line and styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SliderState {
+    Idle,
+    Dragging,
+    Checking,
+    Passed,
+    Failed,
+}
+
+fn now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+/// Solves `target` below `bound` in slices between frames; calls `done` with the answer.
+fn solve(puzzle: Puzzle, extra: bool, done: impl FnOnce(u32) + 'static) {
+    fn step(
+        salt: String,
+        id: String,
+        target: String,
+        bound: u32,
+        from: u32,
+        done: Box<dyn FnOnce(u32)>,
+    ) {
+        let to = from.saturating_add(SLICE).min(bound);
+        if let Some(n) = search(&salt, &id, &target, from, to) {
+            done(n);
+        } else if to < bound {
+            set_timeout(
+                move || step(salt, id, target, bound, to, done),
+                Duration::ZERO,
+            );
+        }
+    }
+    let (id, target, bound) = if extra {
+        (
+            format!("{}+", puzzle.id),
+            puzzle.extra_target,
+            puzzle.extra_bound,
+        )
+    } else {
+        (puzzle.id, puzzle.target, puzzle.bound)
+    };
+    step(puzzle.salt, id, target, bound, 0, Box::new(done));
+}
+
+/// Runs `then` with the proof-of-work answer as soon as the search has found it.
+fn when_solved(nonce: RwSignal<Option<u32>>, then: impl FnOnce(u32) + 'static) {
+    match nonce.get_untracked() {
+        Some(n) => then(n),
+        None => set_timeout(move || when_solved(nonce, then), Duration::from_millis(25)),
+    }
+}
+
+/// A future the widget awaits in the browser.
+pub type Later<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+/// Gets a new challenge.
+pub type Fetch = std::sync::Arc<dyn Fn() -> Later<Option<Puzzle>> + Send + Sync>;
+/// Sends an answer; resolves to whether it passed (the caller moves on after a pass).
+pub type Submit = std::sync::Arc<dyn Fn(SliderAnswer) -> Later<bool> + Send + Sync>;
+
+/// The slider. Not generic, so the widget is compiled once into the WebAssembly however many
+/// pages use it.
+#[component]
+pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
+    let ready = super::hydrated();
+    let state = RwSignal::new(SliderState::Idle);
+    let pos = RwSignal::new(0.0_f64);
+    let travel = RwSignal::new(1.0_f64);
+    let puzzle = RwSignal::new(None::<Puzzle>);
+    let nonce = RwSignal::new(None::<u32>);
+    let shown_at = RwSignal::new(0.0_f64);
+    // How long the last proof-of-work search took (ms), shown as `data-pow-ms` for benchmarks.
+    let pow_ms = RwSignal::new(None::<f64>);
+    // The movement being recorded (browser only; never read during server rendering).
+    let rec = StoredValue::new_local(Movement::default());
+    let approach = StoredValue::new_local(Vec::<Sample>::new());
+    let track = NodeRef::<leptos::html::Div>::new();
+
+    let load = {
+        let fetch = fetch.clone();
+        move || {
+            let fetch = fetch.clone();
+            nonce.set(None);
+            spawn_local(async move {
+                if let Some(p) = fetch().await {
+                    shown_at.set(now());
+                    puzzle.set(Some(p.clone()));
+                    let started = now();
+                    solve(p, false, move |n| {
+                        pow_ms.set(Some(now() - started));
+                        nonce.set(Some(n));
+                    });
+                }
+            });
+        }
+    };
+    {
+        let load = load.clone();
+        Effect::new(move |_| load());
+    }
+    // A challenge lives two minutes: replace it quietly before it expires.
+    {
+        let load = load.clone();
+        Effect::new(move |_| {
+            if let Ok(h) = set_interval_with_handle(
+                {
+                    let load = load.clone();
+                    move || {
+                        if state.get_untracked() == SliderState::Idle
+                            && now() - shown_at.get_untracked() > 100_000.0
+                        {
+                            load();
+                        }
+                    }
+                },
+                Duration::from_secs(5),
+            ) {
+                on_cleanup(move || h.clear());
+            }
+        });
+    }
+
+    let measure = move || {
+        track.get_untracked().map(|t| {
+            let rect = t.get_bounding_client_rect();
+            travel.set((rect.width() - HANDLE).max(1.0));
+            rect
+        })
+    };
+
+    let send = {
+        let submit = submit.clone();
+        let load = load.clone();
+        move |movement: Movement| {
+            let Some(p) = puzzle.get_untracked() else {
+                return;
+            };
+            state.set(SliderState::Checking);
+            let json = serde_json::to_string(&movement).unwrap_or_default();
+            let token = p.token.clone();
+            let (submit, load) = (submit.clone(), load.clone());
+            let go = move |extra: Option<u32>| {
+                when_solved(nonce, move |n| {
+                    let answer = SliderAnswer {
+                        token,
+                        movement: json,
+                        nonce: n,
+                        extra_nonce: extra,
+                    };
+                    spawn_local(async move {
+                        if submit(answer).await {
+                            state.set(SliderState::Passed);
+                        } else {
+                            state.set(SliderState::Failed);
+                            pos.set(0.0);
+                            load();
+                        }
+                    });
+                });
+            };
+            // Keyboard and tap answers also pay the extra proof-of-work.
+            if movement.mode == "drag" {
+                go(None);
+            } else {
+                solve(p, true, move |e| go(Some(e)));
+            }
+        }
+    };
+
+    let on_down = move |ev: leptos::ev::PointerEvent| {
+        if matches!(
+            state.get_untracked(),
+            SliderState::Checking | SliderState::Passed
+        ) {
+            return;
+        }
+        let Some(rect) = measure() else { return };
+        let x = f64::from(ev.client_x()) - rect.left();
+        ev.prevent_default();
+        if let Some(target) = ev.current_target() {
+            use leptos::wasm_bindgen::JsCast;
+            if let Ok(el) = target.dyn_into::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(ev.pointer_id());
+            }
+        }
+        state.set(SliderState::Dragging);
+        let t0 = ev.time_stamp();
+        rec.update_value(|m| {
+            *m = Movement {
+                mode: "drag",
+                pointer: ev.pointer_type(),
+                trusted: ev.is_trusted(),
+                shown_to_press: now() - shown_at.get_untracked(),
+                press_offset: x - pos.get_untracked(),
+                travel: travel.get_untracked(),
+                handle: HANDLE,
+                samples: vec![Sample {
+                    t: 0.0,
+                    x: 0.0,
+                    y: f64::from(ev.client_y()) - rect.top(),
+                }],
+                release: 0.0,
+                keys: vec![],
+                value: 0.0,
+                tap_x: 0.0,
+            };
+            m.release = t0; // press time, until release
+        });
+    };
+    let on_move = move |ev: leptos::ev::PointerEvent| {
+        if state.get_untracked() != SliderState::Dragging {
+            return;
+        }
+        let Some(rect) = track.get_untracked().map(|t| t.get_bounding_client_rect()) else {
+            return;
+        };
+        rec.update_value(|m| {
+            let x = f64::from(ev.client_x()) - rect.left() - m.press_offset;
+            let t = ev.time_stamp() - m.release;
+            m.trusted &= ev.is_trusted();
+            if m.samples.len() < 400 {
+                m.samples.push(Sample {
+                    t,
+                    x,
+                    y: f64::from(ev.client_y()) - rect.top(),
+                });
+            }
+            pos.set(x.clamp(0.0, m.travel));
+        });
+    };
+    let on_up = {
+        let send = send.clone();
+        move |ev: leptos::ev::PointerEvent| {
+            if state.get_untracked() != SliderState::Dragging {
+                return;
+            }
+            let mut done = None;
+            rec.update_value(|m| {
+                m.trusted &= ev.is_trusted();
+                m.release = ev.time_stamp() - m.release;
+                done = Some(m.clone());
+            });
+            let Some(m) = done else { return };
+            if pos.get_untracked() >= 0.97 * m.travel {
+                send(m);
+            } else {
+                state.set(SliderState::Idle);
+                pos.set(0.0);
+            }
+        }
+    };
+    // Keyboard: arrows ±5 %, Page Up/Down ±25 %, Home/End; Enter or Space confirms at the end.
+    let on_key = {
+        let send = send.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            if matches!(
+                state.get_untracked(),
+                SliderState::Checking | SliderState::Passed
+            ) {
+                return;
+            }
+            measure();
+            let full = travel.get_untracked();
+            let step = match ev.key().as_str() {
+                "ArrowRight" | "ArrowUp" => Some(0.05),
+                "ArrowLeft" | "ArrowDown" => Some(-0.05),
+                "PageUp" => Some(0.25),
+                "PageDown" => Some(-0.25),
+                "End" => Some(1.0),
+                "Home" => Some(-1.0),
+                _ => None,
+            };
+            let at = now() - shown_at.get_untracked();
+            if let Some(step) = step {
+                ev.prevent_default();
+                pos.update(|p| *p = (*p + step * full).clamp(0.0, full));
+                rec.update_value(|m| {
+                    if m.mode != "keyboard" {
+                        *m = Movement {
+                            mode: "keyboard",
+                            trusted: true,
+                            shown_to_press: at,
+                            travel: full,
+                            handle: HANDLE,
+                            ..Movement::default()
+                        };
+                    }
+                    m.trusted &= ev.is_trusted();
+                    m.keys.push(at);
+                    m.value = pos.get_untracked() / full * 100.0;
+                });
+            } else if matches!(ev.key().as_str(), "Enter" | " ") {
+                ev.prevent_default();
+                let mut answer = None;
+                rec.update_value(|m| {
+                    m.trusted &= ev.is_trusted();
+                    if m.mode == "keyboard" && m.value >= 97.0 {
+                        answer = Some(m.clone());
+                    }
+                });
+                if let Some(m) = answer {
+                    send(m);
+                }
+            }
+        }
+    };
+    // A tap on the end zone (single pointer, no drag). A mouse leaves a trail on the way there.
+    let on_track_move = move |ev: leptos::ev::PointerEvent| {
+        if state.get_untracked() == SliderState::Dragging {
+            return;
+        }
+        let Some(rect) = track.get_untracked().map(|t| t.get_bounding_client_rect()) else {
+            return;
+        };
+        approach.update_value(|a| {
+            a.push(Sample {
+                t: ev.time_stamp(),
+                x: f64::from(ev.client_x()) - rect.left(),
+                y: f64::from(ev.client_y()) - rect.top(),
+            });
+            if a.len() > 60 {
+                a.remove(0);
+            }
+        });
+    };
+    let on_end_tap = {
+        let send = send.clone();
+        move |ev: leptos::ev::PointerEvent| {
+            if !matches!(
+                state.get_untracked(),
+                SliderState::Idle | SliderState::Failed
+            ) {
+                return;
+            }
+            let Some(rect) = measure() else { return };
+            ev.stop_propagation();
+            let x = f64::from(ev.client_x()) - rect.left();
+            let trail = approach.get_value();
+            let m = Movement {
+                mode: "tap",
+                pointer: ev.pointer_type(),
+                trusted: ev.is_trusted(),
+                shown_to_press: now() - shown_at.get_untracked(),
+                travel: travel.get_untracked(),
+                handle: HANDLE,
+                samples: trail
+                    .into_iter()
+                    .filter(|s| ev.time_stamp() - s.t < 2_000.0)
+                    .collect(),
+                tap_x: x,
+                ..Movement::default()
+            };
+            pos.set(travel.get_untracked());
+            send(m);
+        }
+    };
+
+    let percent = move || (pos.get() / travel.get() * 100.0).round().clamp(0.0, 100.0) as i64;
+    let status = move || {
+        match state.get() {
+        SliderState::Idle | SliderState::Dragging => "Drag the slider to the end. You can also use the arrow keys, or tap the end of the track.",
+        SliderState::Checking => "Checking…",
+        SliderState::Passed => "Verified.",
+        SliderState::Failed => "Couldn't verify, try again.",
+    }
+    };
+    view! {
+        <div
+            class="slider"
+            data-pow-ms=move || pow_ms.get().map(|ms| (ms as i64).to_string())
+            class:slider--dragging=move || state.get() == SliderState::Dragging
+            class:slider--checking=move || state.get() == SliderState::Checking
+            class:slider--passed=move || state.get() == SliderState::Passed
+            class:slider--failed=move || state.get() == SliderState::Failed
+        >
+            <noscript>
+                <p class="alert alert--info">
+                    "This step needs JavaScript. Turn it on, or contact support to reset your password."
+                </p>
+            </noscript>
+            <div class="slider__track" node_ref=track on:pointermove=on_track_move hidden=move || !ready.get()>
+                <div class="slider__fill" style:width=move || format!("{}px", (pos.get() + HANDLE) as i64)></div>
+                <span class="slider__label" aria-hidden="true">
+                    {move || if state.get() == SliderState::Passed { "Verified" } else { "Drag to verify  ›››" }}
+                </span>
+                <button
+                    type="button"
+                    class="slider__end"
+                    aria-label="Tap here to verify"
+                    tabindex="-1"
+                    on:pointerdown=on_end_tap
+                ></button>
+                <div
+                    class="slider__handle"
+                    role="slider"
+                    tabindex="0"
+                    aria-label="Drag to verify"
+                    aria-valuemin="0"
+                    aria-valuemax="100"
+                    aria-valuenow=move || percent().to_string()
+                    aria-valuetext=move || format!("{} percent", percent())
+                    style:transform=move || format!("translateX({}px)", pos.get() as i64)
+                    on:pointerdown=on_down
+                    on:pointermove=on_move
+                    on:pointerup=on_up
+                    on:pointercancel=move |_| {
+                        state.set(SliderState::Idle);
+                        pos.set(0.0);
+                    }
+                    on:keydown=on_key
+                >
+                    <span aria-hidden="true">{move || if state.get() == SliderState::Passed { "✓" } else { "»" }}</span>
+                </div>
+            </div>
+            <p class="slider__status" role="status" aria-live="polite">
+                {move || ready.get().then(status)}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,581 @@
+//! The slider challenge against a real SQLite file and a real PostgreSQL database: tokens,
+//! proof-of-work, single use under concurrency, expiry, and when recovery asks for it.
+
+mod support;
+
+use backend::challenge::{self, ChallengeError, Passed, Purpose};
+use backend::recovery;
+use backend::slider::corpus::{self, Rng};
+use backend::AppState;
+use domain::pow::{search, Puzzle};
+use domain::recovery::Step;
+use support::Fixture;
+
+const NET: &str = "198.51.100.0/24";
+/// A small proof-of-work keeps the tests fast; the size does not change the rules.
+const WORK: (&str, &str) = ("POW_WORK", "5000");
+
+on_both_databases!(
+    a_human_answer_passes_once_and_moves_the_flow,
+    two_answers_at_once_one_judged,
+    challenges_expire_and_bind_to_their_flow,
+    issued_by_one_process_answered_by_another,
+    proof_of_work_is_checked,
+    keyboard_and_tap_pay_the_extra_work,
+    risk_decides_when_the_slider_shows,
+    failures_raise_the_tier_then_cool_down,
+    sign_in_passes_are_single_use,
+);
+
+fn solve(p: &Puzzle) -> u32 {
+    search(&p.salt, &p.id, &p.target, 0, p.bound).expect("solvable")
+}
+
+fn solve_extra(p: &Puzzle) -> u32 {
+    search(
+        &p.salt,
+        &format!("{}+", p.id),
+        &p.extra_target,
+        0,
+        p.extra_bound,
+    )
+    .expect("solvable")
+}
+
+fn human_json(seed: u64) -> String {
+    movement_json(&corpus::human(&mut Rng(seed)))
+}
+
+fn movement_json(m: &backend::slider::Movement) -> String {
+    let samples: Vec<serde_json::Value> = m
+        .samples
+        .iter()
+        .map(|s| serde_json::json!({"t": s.t, "x": s.x, "y": s.y}))
+        .collect();
+    serde_json::json!({
+        "mode": match m.mode { backend::slider::Mode::Drag => "drag", backend::slider::Mode::Keyboard => "keyboard", backend::slider::Mode::Tap => "tap" },
+        "pointer": m.pointer, "trusted": m.trusted, "shown_to_press": m.shown_to_press,
+        "press_offset": m.press_offset, "travel": m.travel, "handle": m.handle,
+        "samples": samples, "release": m.release, "keys": m.keys, "value": m.value, "tap_x": m.tap_x,
+    })
+    .to_string()
+}
+
+/// A flow at the slider step (policy `always`), its token and what challenges bind to.
+async fn flow_at_challenge(state: &AppState) -> (String, String, String) {
+    let s = recovery::start(state, "lin@example.com", None, NET)
+        .await
+        .unwrap();
+    assert_eq!(s.step, Step::Challenge);
+    let bind = recovery::flow_key(&s.token);
+    (s.token, bind, recovery::network_subject(state, NET))
+}
+
+async fn a_human_answer_passes_once_and_moves_the_flow(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
+    let (token, bind, net) = flow_at_challenge(&state).await;
+    // Not yet: the code cannot be sent before the slider.
+    assert_eq!(
+        recovery::send_code(&state, &token, NET).await,
+        Err(recovery::RecoveryError::OutOfOrder {
+            step: Step::Challenge
+        })
+    );
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    let answer = human_json(1);
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &answer,
+            solve(&p),
+            None
+        )
+        .await,
+        Ok(Passed::Flow)
+    );
+    assert_eq!(
+        recovery::view(&state, &token).await.unwrap().unwrap().step,
+        Step::Verify
+    );
+    // The same challenge answered again: refused, whatever the answer.
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &answer,
+            solve(&p),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed)
+    );
+    recovery::send_code(&state, &token, NET).await.unwrap();
+}
+
+async fn two_answers_at_once_one_judged(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
+    let (_, bind, net) = flow_at_challenge(&state).await;
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    let nonce = solve(&p);
+    let mut tasks = Vec::new();
+    for seed in [2, 3] {
+        let (state, bind, net, token) = (state.clone(), bind.clone(), net.clone(), p.token.clone());
+        tasks.push(tokio::spawn(async move {
+            challenge::answer(
+                &state,
+                Purpose::Recover,
+                &bind,
+                &net,
+                &token,
+                &human_json(seed),
+                nonce,
+                None,
+            )
+            .await
+        }));
+    }
+    let mut passed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(Passed::Flow) => passed += 1,
+            Err(ChallengeError::Failed) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(passed, 1, "exactly one answer per challenge is judged");
+}
+
+async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
+    let (_, bind, net) = flow_at_challenge(&state).await;
+    let (_, other_bind, _) = flow_at_challenge(&state).await;
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    // For another flow, another purpose, another network: refused.
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &other_bind,
+            &net,
+            &p.token,
+            &human_json(4),
+            solve(&p),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed)
+    );
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Login,
+            &bind,
+            &net,
+            &p.token,
+            &human_json(5),
+            solve(&p),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed)
+    );
+    // Two minutes: expired.
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    fx.clock.advance(challenge::LIFETIME);
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &human_json(6),
+            solve(&p),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed)
+    );
+    // A tampered token (the target swapped for an easy one) fails its MAC.
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&engine.decode(&p.token).unwrap()).unwrap();
+    body["target"] = serde_json::json!(domain::pow::digest(&p.salt, &p.id, 0));
+    let forged = engine.encode(body.to_string());
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &forged,
+            &human_json(7),
+            0,
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed)
+    );
+}
+
+async fn issued_by_one_process_answered_by_another(fx: Fixture) {
+    let key = "cd".repeat(32);
+    let first = fx
+        .state(&[("SLIDER_POLICY", "always"), WORK, ("SECRET_KEY", &key)])
+        .await;
+    let second = fx
+        .state(&[("SLIDER_POLICY", "always"), WORK, ("SECRET_KEY", &key)])
+        .await;
+    let (token, bind, net) = flow_at_challenge(&first).await;
+    let p = challenge::issue(&first, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    assert_eq!(
+        challenge::answer(
+            &second,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &human_json(8),
+            solve(&p),
+            None
+        )
+        .await,
+        Ok(Passed::Flow)
+    );
+    assert_eq!(
+        recovery::view(&first, &token).await.unwrap().unwrap().step,
+        Step::Verify
+    );
+    // After a key rotation the old key still verifies what it signed (two keys live).
+    let rotated = fx
+        .state(&[
+            ("SLIDER_POLICY", "always"),
+            WORK,
+            ("SECRET_KEY", &"ef".repeat(32)),
+            ("PREVIOUS_SECRET_KEY", &key),
+        ])
+        .await;
+    let (_, bind2, net2) = flow_at_challenge(&first).await;
+    let p = challenge::issue(&first, Purpose::Recover, &bind2, &net2)
+        .await
+        .unwrap();
+    assert_eq!(
+        challenge::answer(
+            &rotated,
+            Purpose::Recover,
+            &bind2,
+            &net2,
+            &p.token,
+            &human_json(9),
+            solve(&p),
+            None
+        )
+        .await,
+        Ok(Passed::Flow)
+    );
+}
+
+async fn proof_of_work_is_checked(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
+    let (_, bind, net) = flow_at_challenge(&state).await;
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    let right = solve(&p);
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &human_json(10),
+            right.wrapping_add(1),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed),
+        "wrong proof"
+    );
+    // A proof for another challenge does not fit this one.
+    let q = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    let r = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    if solve(&q) != solve(&r) {
+        assert_eq!(
+            challenge::answer(
+                &state,
+                Purpose::Recover,
+                &bind,
+                &net,
+                &r.token,
+                &human_json(11),
+                solve(&q),
+                None
+            )
+            .await,
+            Err(ChallengeError::Failed)
+        );
+    }
+    // A bot's path with a right proof: refused too, and an oversized body before parsing.
+    let s = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    let bot = movement_json(&corpus::straight(10, 30.0));
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &s.token,
+            &bot,
+            solve(&s),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed)
+    );
+}
+
+async fn keyboard_and_tap_pay_the_extra_work(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
+    let (_, bind, net) = flow_at_challenge(&state).await;
+    let keys = serde_json::json!({"mode": "keyboard", "trusted": true, "shown_to_press": 800.0,
+        "travel": 300.0, "handle": 48.0, "keys": [0.0, 200.0, 450.0, 700.0], "value": 100.0})
+    .to_string();
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &keys,
+            solve(&p),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed),
+        "no extra proof"
+    );
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &keys,
+            solve(&p),
+            Some(solve_extra(&p))
+        )
+        .await,
+        Ok(Passed::Flow)
+    );
+    let (_, bind, net) = flow_at_challenge(&state).await;
+    let tap = serde_json::json!({"mode": "tap", "pointer": "touch", "trusted": true, "shown_to_press": 800.0,
+        "travel": 300.0, "handle": 48.0, "tap_x": 290.0}).to_string();
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    assert_eq!(
+        challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &tap,
+            solve(&p),
+            Some(solve_extra(&p))
+        )
+        .await,
+        Ok(Passed::Flow)
+    );
+}
+
+async fn risk_decides_when_the_slider_shows(fx: Fixture) {
+    let state = fx.state(&[WORK]).await;
+    backend::accounts::create_user(&state, "lin@example.com", "Tangerine7Harbor", "")
+        .await
+        .unwrap();
+    // First flow: no reason for the slider.
+    let s = recovery::start(&state, "lin@example.com", None, NET)
+        .await
+        .unwrap();
+    assert_eq!(s.step, Step::Verify);
+    recovery::send_code(&state, &s.token, NET).await.unwrap();
+    // A code went to this address in the last 15 minutes: the next flow shows the slider —
+    // the same for an address without an account.
+    let again = recovery::start(&state, "lin@example.com", None, "192.0.2.0/24")
+        .await
+        .unwrap();
+    assert_eq!(again.step, Step::Challenge);
+    let u = recovery::start(&state, "nobody@example.com", None, "192.0.2.0/24")
+        .await
+        .unwrap();
+    recovery::send_code(&state, &u.token, "192.0.2.0/24")
+        .await
+        .unwrap();
+    let u2 = recovery::start(&state, "nobody@example.com", None, "203.0.113.0/24")
+        .await
+        .unwrap();
+    assert_eq!(u2.step, Step::Challenge);
+    fx.clock.advance(15 * 60 + 1);
+    assert_eq!(
+        recovery::start(&state, "lin@example.com", None, "203.0.113.0/24")
+            .await
+            .unwrap()
+            .step,
+        Step::Verify
+    );
+    // More than five starts from one network in ten minutes.
+    let busy = "100.64.0.0/24";
+    let steps: Vec<Step> = futures_steps(&state, busy, 7).await;
+    assert_eq!(&steps[..6], &[Step::Verify; 6]);
+    assert_eq!(steps[6], Step::Challenge);
+    // Policy never: no slider whatever the signals.
+    let never = fx.state(&[("SLIDER_POLICY", "never"), WORK]).await;
+    assert_eq!(
+        recovery::start(&never, "lin@example.com", None, busy)
+            .await
+            .unwrap()
+            .step,
+        Step::Verify
+    );
+}
+
+async fn futures_steps(state: &AppState, network: &str, n: usize) -> Vec<Step> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let s = recovery::start(state, &format!("person{i}@example.com"), None, network)
+            .await
+            .unwrap();
+        out.push(s.step);
+    }
+    out
+}
+
+async fn failures_raise_the_tier_then_cool_down(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
+    let (_, bind, net) = flow_at_challenge(&state).await;
+    let bot = movement_json(&corpus::straight(40, 800.0));
+    for _ in 0..2 {
+        let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+            .await
+            .unwrap();
+        assert_eq!(p.bound, 5_000);
+        assert!(challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &bot,
+            solve(&p),
+            None
+        )
+        .await
+        .is_err());
+    }
+    // Two failures: the harder tier (twice the work).
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    assert_eq!(p.bound, 10_000);
+    for _ in 0..3 {
+        let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+            .await
+            .unwrap();
+        assert!(challenge::answer(
+            &state,
+            Purpose::Recover,
+            &bind,
+            &net,
+            &p.token,
+            &bot,
+            solve(&p),
+            None
+        )
+        .await
+        .is_err());
+    }
+    // Five: a 15-minute cool-down.
+    assert!(matches!(
+        challenge::issue(&state, Purpose::Recover, &bind, &net).await,
+        Err(ChallengeError::TooMany { .. })
+    ));
+    fx.clock.advance(15 * 60);
+    assert!(challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .is_ok());
+}
+
+async fn sign_in_passes_are_single_use(fx: Fixture) {
+    let state = fx.state(&[WORK]).await;
+    let subject = "subject-of-an-address";
+    let net = "network-subject";
+    let p = challenge::issue(&state, Purpose::Login, subject, net)
+        .await
+        .unwrap();
+    let Ok(Passed::LoginPass(pass)) = challenge::answer(
+        &state,
+        Purpose::Login,
+        subject,
+        net,
+        &p.token,
+        &human_json(12),
+        solve(&p),
+        None,
+    )
+    .await
+    else {
+        panic!("a human answer passes");
+    };
+    assert!(!challenge::use_login_pass(&state, &pass, "another-subject")
+        .await
+        .unwrap());
+    assert!(challenge::use_login_pass(&state, &pass, subject)
+        .await
+        .unwrap());
+    assert!(
+        !challenge::use_login_pass(&state, &pass, subject)
+            .await
+            .unwrap(),
+        "once"
+    );
+}

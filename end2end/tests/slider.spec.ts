@@ -1,0 +1,149 @@
+import { test, expect, type Page } from '@playwright/test';
+import { freshEmail, GOOD_PASSWORD, signIn, signUp } from './helpers';
+
+// Runs against the second server, where SLIDER_POLICY=always: every recovery shows the slider.
+// The server judges with its real rules; nothing here is a bypass.
+
+const handle = (page: Page) => page.getByRole('slider', { name: 'Drag to verify' });
+const status = (page: Page) => page.locator('.slider__status');
+
+async function toTheSlider(page: Page) {
+  await page.goto('/recover');
+  await page.getByLabel('E-mail').fill(freshEmail('slider'));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/recover\/check$/);
+  await expect(page.getByRole('heading', { name: 'One quick check' })).toBeVisible();
+  await expect(handle(page)).toBeVisible();
+  await expect(status(page)).toContainText('Drag the slider to the end');
+}
+
+/** Geometry of the track and handle, in page coordinates. */
+async function geometry(page: Page) {
+  const h = (await handle(page).boundingBox())!;
+  const t = (await page.locator('.slider__track').boundingBox())!;
+  return { x: h.x + h.width / 2, y: h.y + h.height / 2, travel: t.width - h.width, track: t };
+}
+
+/** A person's drag: minimum-jerk speed profile, hand tremor, overshoot, 8–20 ms between moves, dwell. */
+async function humanDrag(page: Page) {
+  await page.waitForTimeout(700); // people read before they drag
+  const g = await geometry(page);
+  await page.mouse.move(g.x - 40, g.y + 12);
+  await page.mouse.move(g.x, g.y, { steps: 4 });
+  await page.mouse.down();
+  const n = 40 + Math.floor(Math.random() * 30);
+  const overshoot = 6 + Math.random() * 6;
+  for (let i = 1; i <= n; i++) {
+    const tau = i / n;
+    const s = 10 * tau ** 3 - 15 * tau ** 4 + 6 * tau ** 5;
+    const extra = tau > 0.8 ? overshoot * Math.sin(((tau - 0.8) / 0.2) * Math.PI) : 0;
+    await page.mouse.move(g.x + s * g.travel + extra, g.y + (Math.random() * 6 - 3) + 4 * tau);
+    await page.waitForTimeout(8 + Math.random() * 12);
+  }
+  await page.waitForTimeout(90);
+  await page.mouse.up();
+}
+
+test('a person drags the slider and goes on to "Verify now"', async ({ page }) => {
+  await toTheSlider(page);
+  await humanDrag(page);
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 10_000 });
+  await expect(page.getByRole('button', { name: 'Verify now' })).toBeVisible();
+});
+
+test('a scripted straight drag is refused, then a person passes', async ({ page }) => {
+  await toTheSlider(page);
+  await page.waitForTimeout(700);
+  const g = await geometry(page);
+  await page.mouse.move(g.x, g.y);
+  await page.mouse.down();
+  await page.mouse.move(g.x + g.travel + 5, g.y, { steps: 10 });
+  await page.mouse.up();
+  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 10_000 });
+  await expect(page).toHaveURL(/\/recover\/check$/);
+  // A fresh challenge: a real drag still works.
+  await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
+  await humanDrag(page);
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 10_000 });
+});
+
+test('synthetic events (dispatchEvent) are refused', async ({ page }) => {
+  await toTheSlider(page);
+  await page.evaluate(async () => {
+    const h = document.querySelector('.slider__handle') as HTMLElement;
+    const r = h.getBoundingClientRect();
+    const track = (document.querySelector('.slider__track') as HTMLElement).getBoundingClientRect();
+    const travel = track.width - r.width;
+    const fire = (type: string, x: number, y: number) =>
+      h.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, bubbles: true, pointerId: 7, pointerType: 'mouse' }));
+    await new Promise((ok) => setTimeout(ok, 700));
+    const x0 = r.left + r.width / 2;
+    const y0 = r.top + r.height / 2;
+    fire('pointerdown', x0, y0);
+    for (let i = 1; i <= 50; i++) {
+      const tau = i / 50;
+      const s = 10 * tau ** 3 - 15 * tau ** 4 + 6 * tau ** 5;
+      fire('pointermove', x0 + s * travel, y0 + Math.sin(i) * 3 + 4 * tau);
+      await new Promise((ok) => setTimeout(ok, 12));
+    }
+    await new Promise((ok) => setTimeout(ok, 90));
+    fire('pointerup', x0 + travel, y0);
+  });
+  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 10_000 });
+  await expect(page).toHaveURL(/\/recover\/check$/);
+});
+
+test('the keyboard alone passes (arrow keys, then Enter)', async ({ page }) => {
+  await toTheSlider(page);
+  await page.waitForTimeout(500);
+  await handle(page).focus();
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(40);
+  }
+  await expect(handle(page)).toHaveAttribute('aria-valuenow', '100');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 15_000 });
+});
+
+test('a single tap on the end of the track passes, by touch and by mouse', async ({ browser }) => {
+  const touch = await browser.newContext({ hasTouch: true, baseURL: test.info().project.use.baseURL });
+  const page = await touch.newPage();
+  await toTheSlider(page);
+  await page.waitForTimeout(500);
+  const end = (await page.locator('.slider__end').boundingBox())!;
+  await page.touchscreen.tap(end.x + end.width / 2, end.y + end.height / 2);
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 15_000 });
+  await touch.close();
+
+  const mouse = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const p2 = await mouse.newPage();
+  await toTheSlider(p2);
+  await p2.waitForTimeout(500);
+  const g = await geometry(p2);
+  const e2 = (await p2.locator('.slider__end').boundingBox())!;
+  // A mouse shows how it got there.
+  await p2.mouse.move(g.track.x + g.track.width / 2, g.y + 6);
+  await p2.mouse.move(e2.x + e2.width / 2, e2.y + e2.height / 2, { steps: 12 });
+  await p2.mouse.down();
+  await p2.mouse.up();
+  await expect(p2).toHaveURL(/\/recover\/verify$/, { timeout: 15_000 });
+  await mouse.close();
+});
+
+test('sign-in after five wrong passwords asks for the slider first', async ({ page }) => {
+  const email = freshEmail('gate');
+  await signUp(page, email);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, email, `Wrong${i}Password`);
+    await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
+  }
+  await signIn(page, email, GOOD_PASSWORD);
+  await expect(page.getByRole('alert')).toHaveText('For your safety, slide to verify below, then sign in again.');
+  await expect(handle(page)).toBeVisible();
+  await humanDrag(page);
+  await expect(status(page)).toHaveText('Verified.', { timeout: 10_000 });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+});
