@@ -25,6 +25,7 @@ on_both_databases!(
     risk_decides_when_the_slider_shows,
     failures_raise_the_tier_then_cool_down,
     sign_in_passes_are_single_use,
+    a_database_error_fails_closed,
 );
 
 fn solve(p: &Puzzle) -> u32 {
@@ -577,5 +578,32 @@ async fn sign_in_passes_are_single_use(fx: Fixture) {
             .await
             .unwrap(),
         "once"
+    );
+}
+
+async fn a_database_error_fails_closed(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
+    let (_, bind, net) = flow_at_challenge(&state).await;
+    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+        .await
+        .unwrap();
+    let nonce = solve(&p);
+    state.db.close().await;
+    assert!(
+        matches!(
+            challenge::answer(
+                &state,
+                Purpose::Recover,
+                &bind,
+                &net,
+                &p.token,
+                &human_json(13),
+                nonce,
+                None
+            )
+            .await,
+            Err(ChallengeError::Internal(_))
+        ),
+        "never a pass without the database"
     );
 }
