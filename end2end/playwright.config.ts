@@ -5,8 +5,8 @@ import * as path from 'node:path';
 // scripts/e2e.sh created for this run, and is ready once /healthz answers.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
-// A second server with the slider always on (SLIDER_POLICY=always) for the slider tests; the
-// main one has it off, so the other journeys are not interrupted by it.
+// A second server with the slider and the SMS step always on (SLIDER_POLICY=always,
+// SMS_POLICY=always) for the slider tests; the main one has the slider off and SMS on `risk`.
 const sliderPort = port + 1;
 const sliderURL = `http://127.0.0.1:${sliderPort}`;
 const root = path.resolve(__dirname, '..');
@@ -43,11 +43,11 @@ export default defineConfig({
     { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@nojs/, testIgnore: /slider\.spec/ },
     { name: 'slider', use: { javaScriptEnabled: true, baseURL: sliderURL }, testMatch: /slider\.spec/ },
   ],
-  webServer: [server(port, databaseUrl, 'never'), server(sliderPort, sliderDatabaseUrl, 'always')],
+  webServer: [server(port, databaseUrl, 'never'), server(sliderPort, sliderDatabaseUrl, 'always', 'always')],
 });
 
 /** The release server on `port`, on its own fresh database. */
-function server(port: number, databaseUrl: string, sliderPolicy: string) {
+function server(port: number, databaseUrl: string, sliderPolicy: string, smsPolicy = 'risk') {
   return {
     command: serverBin,
     cwd: root,
@@ -71,6 +71,7 @@ function server(port: number, databaseUrl: string, sliderPolicy: string) {
       RECOVERY_PER_NETWORK: '10000',
       RESEND_COOLDOWN_SECONDS: '6',
       SLIDER_POLICY: sliderPolicy,
+      SMS_POLICY: smsPolicy,
     },
   };
 }

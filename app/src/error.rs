@@ -45,6 +45,8 @@ pub enum AccountError {
     Throttled { minutes: i64 },
     #[error("Couldn't verify, try again.")]
     NotVerified,
+    #[error("We can't send a text message right now. Please contact support and we'll help you reset your password.")]
+    SmsUnavailable,
     #[error("For your safety, slide to verify below, then sign in again.")]
     ChallengeRequired,
     #[error("Please sign in first.")]
@@ -104,7 +106,8 @@ impl AccountError {
             | AccountError::CoolDown { .. }
             | AccountError::TooManyCodes
             | AccountError::RecoveryLocked
-            | AccountError::Throttled { .. } => 429,
+            | AccountError::Throttled { .. }
+            | AccountError::SmsUnavailable => 429,
             AccountError::NotVerified | AccountError::ChallengeRequired => 403,
             AccountError::NoSignup | AccountError::BadRequest(_) => 400,
             AccountError::Busy | AccountError::Unavailable => 503,

@@ -65,7 +65,16 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/recover/check") view=recover::CheckPage ssr=SsrMode::Async />
-                <Route path=path!("/recover/code") view=recover::CodePage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/recover/code")
+                    view=|| view! { <recover::CodePage screen=domain::recovery::Step::Code /> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/recover/sms")
+                    view=|| view! { <recover::CodePage screen=domain::recovery::Step::Sms /> }
+                    ssr=SsrMode::Async
+                />
                 <Route
                     path=path!("/recover/password")
                     view=recover::NewPasswordPage

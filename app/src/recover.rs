@@ -144,8 +144,8 @@ pub async fn recover_send() -> Result<Sent, AccountError> {
         return answer(backend::recovery::RecoveryError::NoFlow);
     };
     match backend::recovery::send_code(&state, &token, &network).await {
-        Ok(()) => {
-            leptos_axum::redirect(Step::Code.path());
+        Ok(step) => {
+            leptos_axum::redirect(step.path());
             Ok(Sent {
                 resend_in: state.config.resend_cooldown_secs,
             })
@@ -163,7 +163,16 @@ pub async fn recover_check(code: String) -> Result<(), AccountError> {
     let Some(token) = cookie(backend::recovery::COOKIE) else {
         return answer(backend::recovery::RecoveryError::NoFlow);
     };
-    match backend::recovery::check_code(&state, &token, &code, &network).await {
+    let device = cookie(backend::devices::COOKIE);
+    match backend::recovery::check_code_on_device(
+        &state,
+        &token,
+        &code,
+        &network,
+        device.as_deref(),
+    )
+    .await
+    {
         Ok(next) => {
             leptos_axum::redirect(next.path());
             Ok(())
@@ -181,7 +190,8 @@ pub async fn recover_password(password: String, confirm: String) -> Result<(), A
         return answer(backend::recovery::RecoveryError::NoFlow);
     };
     match backend::recovery::set_password(&state, &token, &password, &confirm).await {
-        Ok(()) => {
+        Ok(user_id) => {
+            crate::ssr::remember_device(&state, &user_id).await;
             leptos_axum::redirect(Step::Done.path());
             Ok(())
         }
@@ -220,6 +230,7 @@ fn answer<T: Default>(e: backend::recovery::RecoveryError) -> Result<T, AccountE
         E::TooMany { retry_after_secs } => fail(AccountError::Throttled {
             minutes: minutes(retry_after_secs),
         }),
+        E::SmsUnavailable => fail(AccountError::SmsUnavailable),
         E::Busy => fail(AccountError::Busy),
         E::Internal(e) => internal("a recovery step failed", e),
     }

@@ -99,3 +99,13 @@ pub async fn current_user() -> Result<Option<backend::sessions::SessionUser>, Ac
         Err(e) => internal("session lookup failed", e),
     }
 }
+
+/// "Remember this device" for `user_id` (after a sign-in or a reset): sets or refreshes the
+/// signed device cookie. A failure here is logged and does not fail the request.
+pub async fn remember_device(state: &AppState, user_id: &str) {
+    let existing = cookie(backend::devices::COOKIE);
+    match backend::devices::remember(state, existing.as_deref(), user_id).await {
+        Ok(value) => set_cookie(&backend::devices::cookie_header(state, &value)),
+        Err(e) => tracing::warn!(error = %e, "remembering a device failed"),
+    }
+}

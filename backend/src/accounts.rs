@@ -302,7 +302,7 @@ pub async fn login_with_pass(
             return Err(LoginError::Locked { retry_after_secs })
         }
         LoginGate::NeedsChallenge
-            if state.config.slider_policy != crate::config::SliderPolicy::Never =>
+            if state.config.slider_policy != crate::config::StepPolicy::Never =>
         {
             let passed = match pass {
                 Some(pass) => {
@@ -372,6 +372,107 @@ pub async fn sign_out_everywhere(state: &AppState, user_id: &str) -> Result<u64,
     .await?;
     tx.commit().await?;
     Ok(ended)
+}
+
+/// Why the phone number could not be changed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PhoneChangeError {
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+    /// The current password was wrong (or missing).
+    #[error("incorrect password")]
+    Incorrect,
+    #[error("busy")]
+    Busy,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Adds, changes or removes (empty) the phone number of `user_id`, after checking the current
+/// password. Codes are only ever texted to the number stored here.
+pub async fn change_phone(
+    state: &AppState,
+    user_id: &str,
+    phone: &str,
+    password: &str,
+) -> Result<(), PhoneChangeError> {
+    let phone = Phone::parse_optional(phone)?;
+    let internal = |e: sqlx::Error| PhoneChangeError::Internal(e.to_string());
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(state.db.pool())
+        .await
+        .map_err(internal)?;
+    let stored: Option<String> = row
+        .map(|r| col(&r, "password_hash"))
+        .transpose()
+        .map_err(internal)?;
+    let candidate = if password.chars().count() > domain::password::MAX_LEN {
+        ""
+    } else {
+        password
+    };
+    let verdict = state
+        .hasher
+        .verify(
+            candidate,
+            stored.as_deref().filter(|_| !candidate.is_empty()),
+        )
+        .await
+        .map_err(|e| match e {
+            HashError::Busy => PhoneChangeError::Busy,
+            HashError::Failed(m) => PhoneChangeError::Internal(m),
+        })?;
+    if !matches!(verdict, Verified::Yes { .. }) {
+        return Err(PhoneChangeError::Incorrect);
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await.map_err(internal)?;
+    sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
+        .bind(phone.as_ref().map(Phone::as_str))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    audit(&mut tx, Some(user_id), "phone_changed", now)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+/// Flags (or unflags) the account of `email` for the SMS step; false when there is none.
+pub async fn set_flag(
+    state: &AppState,
+    email: &str,
+    flagged: bool,
+) -> Result<bool, CreateUserError> {
+    let email = Email::parse(email)?;
+    Ok(
+        sqlx::query("UPDATE users SET flagged = $1 WHERE email_key = $2")
+            .bind(i64::from(flagged))
+            .bind(email.key())
+            .execute(state.db.pool())
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// The masked phone number of `user_id`, if one is on file.
+pub async fn masked_phone(state: &AppState, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT phone FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(state.db.pool())
+        .await?;
+    let phone: Option<String> = match row {
+        Some(r) => col(&r, "phone")?,
+        None => None,
+    };
+    Ok(phone
+        .as_deref()
+        .and_then(Phone::from_stored)
+        .map(|p| p.masked_with_country()))
 }
 
 /// Why the command line could not create a user.

@@ -9,7 +9,7 @@
 //! challenge); a database error fails closed.
 
 use crate::clock::Timestamp;
-use crate::config::SliderPolicy;
+use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_id, new_token, random_bytes, token_hash, uniform_below};
 use crate::limits::{self, kind};
 use crate::slider::{self, Movement, Tier};
@@ -120,9 +120,9 @@ pub async fn recovery_requires(
 ) -> Result<bool, sqlx::Error> {
     let now = state.clock.now();
     Ok(match state.config.slider_policy {
-        SliderPolicy::Always => true,
-        SliderPolicy::Never => false,
-        SliderPolicy::Risk => {
+        StepPolicy::Always => true,
+        StepPolicy::Never => false,
+        StepPolicy::Risk => {
             let (recent_codes, _) = limits::count_since(
                 &state.db,
                 kind::RECOVERY_CODE_ACCOUNT,

@@ -10,23 +10,23 @@ pub enum Mode {
     Production,
 }
 
-/// When the slider challenge is shown (DESIGN.md §2 step 3).
+/// When an extra step is asked for: the slider (DESIGN.md §2 step 3) or the SMS code (step 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SliderPolicy {
+pub enum StepPolicy {
     Always,
-    /// Only on risky signals (recent codes for the address, many starts from the network,
-    /// earlier failures, repeated sign-in failures).
+    /// Only on risky signals (slider: recent codes for the address, many starts from the
+    /// network, earlier failures; SMS: a device not seen before, recent failures, a flag).
     Risk,
     Never,
 }
 
-impl FromStr for SliderPolicy {
+impl FromStr for StepPolicy {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
-            "always" => Ok(SliderPolicy::Always),
-            "risk" => Ok(SliderPolicy::Risk),
-            "never" => Ok(SliderPolicy::Never),
+            "always" => Ok(StepPolicy::Always),
+            "risk" => Ok(StepPolicy::Risk),
+            "never" => Ok(StepPolicy::Never),
             other => Err(format!("expected always, risk or never, not {other:?}")),
         }
     }
@@ -58,7 +58,23 @@ pub struct Config {
     /// The key before the last rotation: challenges it signed are still accepted.
     pub previous_secret_key: Option<Vec<u8>>,
     /// When the slider is shown.
-    pub slider_policy: SliderPolicy,
+    pub slider_policy: StepPolicy,
+    /// When recovery also asks for a code by SMS (accounts with a phone only).
+    pub sms_policy: StepPolicy,
+    /// The SMS provider (Twilio-style): base URL, account id, token, sender. `None`: dev outbox.
+    pub sms_url: Option<String>,
+    pub sms_account: String,
+    pub sms_token: String,
+    pub sms_from: String,
+    /// Anti-pumping caps: texts per number per hour and day, per country code per hour and
+    /// day, and in all per day.
+    pub sms_per_number_hour: i64,
+    pub sms_per_number_day: i64,
+    pub sms_per_country_hour: i64,
+    pub sms_per_country_day: i64,
+    pub sms_per_day: i64,
+    /// How long "remember this device" lasts.
+    pub device_days: i64,
     /// Proof-of-work search size (hashes a browser scans at most; doubled in the harder tier).
     pub pow_work: u32,
     pub smtp_url: Option<String>,
@@ -158,15 +174,26 @@ impl Config {
             }
         }
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Ok(Config {
+        let config = Config {
             mode,
             database_url: env
                 .raw("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/rekey.db".into()),
             secret_key,
             previous_secret_key,
-            slider_policy: env.parse("SLIDER_POLICY", SliderPolicy::Risk)?,
+            slider_policy: env.parse("SLIDER_POLICY", StepPolicy::Risk)?,
             pow_work: env.parse("POW_WORK", 1_000_000)?,
+            sms_policy: env.parse("SMS_POLICY", StepPolicy::Risk)?,
+            sms_url: env.raw("SMS_URL"),
+            sms_account: env.raw("SMS_ACCOUNT_ID").unwrap_or_default(),
+            sms_token: env.raw("SMS_AUTH_TOKEN").unwrap_or_default(),
+            sms_from: env.raw("SMS_FROM").unwrap_or_else(|| "RekeyShop".into()),
+            sms_per_number_hour: env.parse("SMS_PER_NUMBER_HOUR", 3)?,
+            sms_per_number_day: env.parse("SMS_PER_NUMBER_DAY", 6)?,
+            sms_per_country_hour: env.parse("SMS_PER_COUNTRY_HOUR", 100)?,
+            sms_per_country_day: env.parse("SMS_PER_COUNTRY_DAY", 500)?,
+            sms_per_day: env.parse("SMS_PER_DAY", 2_000)?,
+            device_days: env.parse("DEVICE_DAYS", 180)?,
             smtp_url,
             shop_name: env.raw("SHOP_NAME").unwrap_or_else(|| "Rekey Shop".into()),
             password_policy: env.parse("PASSWORD_POLICY", Policy::Shop)?,
@@ -196,7 +223,17 @@ impl Config {
             wrong_codes_per_account_per_day: env.parse("WRONG_CODES_PER_ACCOUNT_PER_DAY", 10)?,
             recovery_per_network: env.parse("RECOVERY_PER_NETWORK", 60)?,
             recovery_notify_unknown: env.parse("RECOVERY_NOTIFY_UNKNOWN", false)?,
-        })
+        };
+        if config.mode == Mode::Production
+            && config.sms_policy != StepPolicy::Never
+            && config.sms_url.is_none()
+        {
+            return Err(ConfigError::Missing {
+                name: "SMS_URL",
+                why: "the SMS provider's base URL (with SMS_ACCOUNT_ID and SMS_AUTH_TOKEN), or SMS_POLICY=never",
+            });
+        }
+        Ok(config)
     }
 
     /// Reads settings from name/value pairs (later pairs win): tests and tools.
@@ -331,10 +368,25 @@ mod tests {
                 ..
             }
         ));
+        let err = config(&[
+            ("REKEY_ENV", "production"),
+            ("SECRET_KEY", &key),
+            ("SMTP_URL", "smtp://x"),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Missing {
+                name: "SMS_URL",
+                ..
+            }
+        ));
         let ok = config(&[
             ("REKEY_ENV", "production"),
             ("SECRET_KEY", &key),
             ("SMTP_URL", "smtp://x"),
+            ("SMS_URL", "https://sms.example.com"),
+            ("SMS_ACCOUNT_ID", "AC1"),
         ])
         .unwrap();
         assert!(!ok.is_dev() && ok.cookie_secure);

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod devices;
 pub mod hasher;
 pub mod limits;
 pub mod mail;
@@ -15,6 +16,7 @@ pub mod outbox;
 pub mod recovery;
 pub mod sessions;
 pub mod slider;
+pub mod sms;
 pub mod smtp;
 pub mod state;
 

@@ -21,6 +21,14 @@ pub mod kind {
     pub const RECOVERY_START_NETWORK: &str = "recovery_start_network";
     /// A recovery code sent from a network.
     pub const RECOVERY_SEND_NETWORK: &str = "recovery_send_network";
+    /// An SMS code sent for an address (per rolling day, apart from e-mailed codes).
+    pub const SMS_CODE_ACCOUNT: &str = "sms_code_account";
+    /// A wrong SMS code for an address.
+    pub const SMS_WRONG_ACCOUNT: &str = "sms_wrong_account";
+    /// A text message to a number, to a country code, and in all (SMS pumping caps).
+    pub const SMS_NUMBER: &str = "sms_number";
+    pub const SMS_COUNTRY: &str = "sms_country";
+    pub const SMS_ALL: &str = "sms_all";
     /// A failed slider challenge (per flow or address, and per network).
     pub const CHALLENGE_FAIL: &str = "challenge_fail";
     /// A recovery code checked from a network.

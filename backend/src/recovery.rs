@@ -11,6 +11,7 @@
 //! (codes sent, wrong codes; a resend never resets them) and per network (starts, sends, checks).
 
 use crate::accounts::audit;
+use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_code, new_token, token_hash};
 use crate::db::col;
 use crate::hasher::HashError;
@@ -22,7 +23,7 @@ use crate::state::AppState;
 use domain::code::CodeError;
 use domain::password::{broken_rule_message, check};
 use domain::recovery::{Event, FlowView, Step};
-use domain::{Code, Email, EmailError};
+use domain::{Code, Email, EmailError, Phone};
 use sqlx::AnyConnection;
 
 /// Name of the cookie that holds this browser's flow token.
@@ -63,6 +64,9 @@ pub enum RecoveryError {
     /// Too many wrong codes for this address in the last day.
     #[error("too many wrong codes for this address")]
     AccountLocked,
+    /// An anti-pumping cap on text messages was reached: the shopper is pointed to support.
+    #[error("no text message can be sent right now")]
+    SmsUnavailable,
     /// Too many requests from this network.
     #[error("too many requests from this network; retry in {retry_after_secs} s")]
     TooMany { retry_after_secs: i64 },
@@ -107,6 +111,11 @@ struct Flow {
     code_tries_left: i64,
     codes_sent: i64,
     grant_expires_at: Option<i64>,
+    sms_code_mac: Option<String>,
+    sms_sent_at: Option<i64>,
+    sms_expires_at: Option<i64>,
+    sms_tries_left: i64,
+    sms_sent: i64,
 }
 
 impl Flow {
@@ -115,13 +124,57 @@ impl Flow {
             || self.code_tries_left <= 0
             || self.code_expires_at.is_none_or(|t| t <= now)
     }
+
+    fn sms_dead(&self, now: i64) -> bool {
+        self.sms_code_mac.is_none()
+            || self.sms_tries_left <= 0
+            || self.sms_expires_at.is_none_or(|t| t <= now)
+    }
 }
 
-/// Whether a flow whose e-mailed code was right must also pass the SMS step.
-///
-/// The SMS step arrives with its own issue (DESIGN.md §2 step 7); until then never.
-fn sms_required(_state: &AppState, _flow: &Flow) -> bool {
-    false
+/// Whether a flow whose e-mailed code was right must also pass the SMS step: only for an
+/// account with a phone on file, then by `SMS_POLICY` — under `risk` when this browser has not
+/// been used for the account before, the account had failures in the last day (sign-in or
+/// recovery codes), or an operator flagged it.
+async fn sms_required(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    flow: &Flow,
+    device: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let Some(user_id) = &flow.user_id else {
+        return Ok(false);
+    };
+    let row = sqlx::query("SELECT phone, flagged FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let phone: Option<String> = col(&row, "phone")?;
+    let flagged: i64 = col(&row, "flagged")?;
+    if phone.as_deref().and_then(Phone::from_stored).is_none() {
+        return Ok(false);
+    }
+    let now = state.clock.now();
+    Ok(match state.config.sms_policy {
+        StepPolicy::Never => false,
+        StepPolicy::Always => true,
+        StepPolicy::Risk => {
+            let known = crate::devices::is_known(state, device, user_id).await?;
+            let login_subject = Email::parse(&flow.email)
+                .map(|e| state.secret.mac("login-account", &[e.key().as_bytes()]))
+                .unwrap_or_default();
+            let login_failures =
+                limits::count_in(conn, kind::LOGIN_FAIL_ACCOUNT, &login_subject, now - DAY).await?;
+            let wrong_codes = limits::count_in(
+                conn,
+                kind::RECOVERY_WRONG_ACCOUNT,
+                &flow.account_key,
+                now - DAY,
+            )
+            .await?;
+            !known || flagged != 0 || login_failures > 0 || wrong_codes > 0
+        }
+    })
 }
 
 /// Opens a flow for `email` in this browser, replacing the browser's previous flow if any.
@@ -186,17 +239,40 @@ pub async fn view(state: &AppState, token: &str) -> Result<Option<FlowView>, sql
     )
     .await?;
     let masked = Email::parse(&flow.email).map_or_else(|_| flow.email.clone(), |e| e.masked());
+    let cooldown = state.config.resend_cooldown_secs;
+    let resend_in = |sent_at: Option<i64>| sent_at.map_or(0, |at| (at + cooldown - now).max(0));
+    if flow.step == Step::Sms {
+        let sms_codes = limits::count_in(
+            &mut conn,
+            kind::SMS_CODE_ACCOUNT,
+            &flow.account_key,
+            now - DAY,
+        )
+        .await?;
+        let phone = account_phone(&mut conn, &flow).await?;
+        return Ok(Some(FlowView {
+            step: flow.step,
+            masked,
+            code_sent: flow.sms_sent > 0,
+            resend_in: resend_in(flow.sms_sent_at),
+            tries_left: flow.sms_tries_left.max(0),
+            code_dead: flow.sms_sent > 0 && flow.sms_dead(now),
+            can_send: flow.sms_sent < state.config.codes_per_flow
+                && sms_codes < state.config.codes_per_account_per_day,
+            phone: phone.map(|p| p.masked_with_country()),
+            email: None,
+        }));
+    }
     Ok(Some(FlowView {
         step: flow.step,
         masked,
         code_sent: flow.codes_sent > 0,
-        resend_in: flow.code_sent_at.map_or(0, |at| {
-            (at + state.config.resend_cooldown_secs - now).max(0)
-        }),
+        resend_in: resend_in(flow.code_sent_at),
         tries_left: flow.code_tries_left.max(0),
         code_dead: flow.codes_sent > 0 && flow.code_dead(now),
         can_send: flow.codes_sent < state.config.codes_per_flow
             && account_codes < state.config.codes_per_account_per_day,
+        phone: None,
         email: (flow.step == Step::Password).then(|| flow.email.clone()),
     }))
 }
@@ -204,7 +280,14 @@ pub async fn view(state: &AppState, token: &str) -> Result<Option<FlowView>, sql
 /// Sends a new code ("Send me a verification code", "Resend code"); the new code supersedes
 /// the old one. For an address without an account the same work is done and nothing is sent
 /// (or, if configured, a "no account uses this address" e-mail).
-pub async fn send_code(state: &AppState, token: &str, network: &str) -> Result<(), RecoveryError> {
+///
+/// At the SMS step this texts a code to the number on file instead. Returns the step whose
+/// screen shows the code entry.
+pub async fn send_code(
+    state: &AppState,
+    token: &str,
+    network: &str,
+) -> Result<Step, RecoveryError> {
     let cfg = &state.config;
     let now = state.clock.now();
     let network_subject = network_limit(state, kind::RECOVERY_SEND_NETWORK, network, now).await?;
@@ -213,6 +296,11 @@ pub async fn send_code(state: &AppState, token: &str, network: &str) -> Result<(
     let flow = load(&mut tx, &id_hash, now)
         .await?
         .ok_or(RecoveryError::NoFlow)?;
+    if flow.step == Step::Sms {
+        send_sms(state, &mut tx, &id_hash, &flow, &network_subject, now).await?;
+        tx.commit().await?;
+        return Ok(Step::Sms);
+    }
     let next = flow
         .step
         .after(Event::CodeSent)
@@ -274,7 +362,7 @@ pub async fn send_code(state: &AppState, token: &str, network: &str) -> Result<(
     limits::record_in(&mut tx, kind::RECOVERY_CODE_ACCOUNT, &flow.account_key, now).await?;
     limits::record_in(&mut tx, kind::RECOVERY_SEND_NETWORK, &network_subject, now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(next)
 }
 
 /// Checks a typed code. A right code for an address with an account moves the flow on and
@@ -288,6 +376,19 @@ pub async fn check_code(
     code: &str,
     network: &str,
 ) -> Result<Step, RecoveryError> {
+    check_code_on_device(state, token, code, network, None).await
+}
+
+/// [`check_code`] from a browser that may carry a device cookie (the SMS step's risk policy
+/// skips texting a browser the account has used before). At the SMS step this checks the
+/// texted code.
+pub async fn check_code_on_device(
+    state: &AppState,
+    token: &str,
+    code: &str,
+    network: &str,
+    device: Option<&str>,
+) -> Result<Step, RecoveryError> {
     let cfg = &state.config;
     let code = Code::parse(code)?;
     let now = state.clock.now();
@@ -297,6 +398,20 @@ pub async fn check_code(
     let flow = load(&mut tx, &id_hash, now)
         .await?
         .ok_or(RecoveryError::NoFlow)?;
+    if flow.step == Step::Sms {
+        let next = check_sms(
+            state,
+            &mut tx,
+            &id_hash,
+            &flow,
+            &code,
+            &network_subject,
+            now,
+        )
+        .await;
+        tx.commit().await?;
+        return next;
+    }
     if flow.step != Step::Code {
         return Err(RecoveryError::OutOfOrder { step: flow.step });
     }
@@ -345,7 +460,7 @@ pub async fn check_code(
     let next = flow
         .step
         .after(Event::CodeVerified {
-            sms_required: sms_required(state, &flow),
+            sms_required: sms_required(state, &mut tx, &flow, device).await?,
         })
         .map_err(|e| RecoveryError::OutOfOrder { step: e.step })?;
     let moved = sqlx::query(
@@ -369,12 +484,13 @@ pub async fn check_code(
 
 /// Sets the new password with the flow's single-use grant: hashes it, revokes every session of
 /// the account, spends the flow, queues "your password was changed" and writes the audit log.
+/// Returns the account's id (to remember this browser for it).
 pub async fn set_password(
     state: &AppState,
     token: &str,
     password: &str,
     confirm: &str,
-) -> Result<(), RecoveryError> {
+) -> Result<String, RecoveryError> {
     let cfg = &state.config;
     let id_hash = token_hash(token);
     let now = state.clock.now();
@@ -433,7 +549,7 @@ pub async fn set_password(
     let login_subject = state.secret.mac("login-account", &[email.key().as_bytes()]);
     limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &login_subject).await?;
     tracing::info!(email = %email.masked(), sessions_ended = ended, "password reset");
-    Ok(())
+    Ok(user_id)
 }
 
 /// The keyed name of a client network in recovery counters and challenges.
@@ -491,7 +607,8 @@ async fn load(
 ) -> Result<Option<Flow>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
-         code_tries_left, codes_sent, grant_expires_at FROM recovery_flows \
+         code_tries_left, codes_sent, grant_expires_at, sms_code_mac, sms_sent_at, sms_expires_at, \
+         sms_tries_left, sms_sent FROM recovery_flows \
          WHERE id_hash = $1 AND expires_at > $2",
     )
     .bind(id_hash)
@@ -513,5 +630,192 @@ async fn load(
         code_tries_left: col(&r, "code_tries_left")?,
         codes_sent: col(&r, "codes_sent")?,
         grant_expires_at: col(&r, "grant_expires_at")?,
+        sms_code_mac: col(&r, "sms_code_mac")?,
+        sms_sent_at: col(&r, "sms_sent_at")?,
+        sms_expires_at: col(&r, "sms_expires_at")?,
+        sms_tries_left: col(&r, "sms_tries_left")?,
+        sms_sent: col(&r, "sms_sent")?,
     }))
+}
+
+/// The phone on file for the flow's account (the only number a code is ever texted to).
+async fn account_phone(
+    conn: &mut AnyConnection,
+    flow: &Flow,
+) -> Result<Option<Phone>, sqlx::Error> {
+    let Some(user_id) = &flow.user_id else {
+        return Ok(None);
+    };
+    let row = sqlx::query("SELECT phone FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    let phone: Option<String> = match row {
+        Some(r) => col(&r, "phone")?,
+        None => None,
+    };
+    Ok(phone.as_deref().and_then(Phone::from_stored))
+}
+
+/// Texts a new code to the number on file: cool-down, per-flow and per-account caps as for
+/// e-mail (counted apart), and the anti-pumping caps per number, per country code and in all.
+async fn send_sms(
+    state: &AppState,
+    tx: &mut AnyConnection,
+    id_hash: &str,
+    flow: &Flow,
+    network_subject: &str,
+    now: i64,
+) -> Result<(), RecoveryError> {
+    let cfg = &state.config;
+    if let Some(at) = flow.sms_sent_at {
+        let wait = at + cfg.resend_cooldown_secs - now;
+        if wait > 0 {
+            return Err(RecoveryError::CoolDown {
+                retry_after_secs: wait,
+            });
+        }
+    }
+    let account_texts =
+        limits::count_in(tx, kind::SMS_CODE_ACCOUNT, &flow.account_key, now - DAY).await?;
+    if flow.sms_sent >= cfg.codes_per_flow || account_texts >= cfg.codes_per_account_per_day {
+        return Err(RecoveryError::TooManyCodes);
+    }
+    let phone = account_phone(tx, flow)
+        .await?
+        .ok_or_else(|| RecoveryError::Internal("the SMS step without a phone on file".into()))?;
+    let number = state.secret.mac("sms-number", &[phone.as_str().as_bytes()]);
+    let country = format!("+{}", phone.country_code());
+    for (kind, subject, window, cap) in [
+        (
+            kind::SMS_NUMBER,
+            number.as_str(),
+            3_600,
+            cfg.sms_per_number_hour,
+        ),
+        (
+            kind::SMS_NUMBER,
+            number.as_str(),
+            DAY,
+            cfg.sms_per_number_day,
+        ),
+        (
+            kind::SMS_COUNTRY,
+            country.as_str(),
+            3_600,
+            cfg.sms_per_country_hour,
+        ),
+        (
+            kind::SMS_COUNTRY,
+            country.as_str(),
+            DAY,
+            cfg.sms_per_country_day,
+        ),
+        (kind::SMS_ALL, "all", DAY, cfg.sms_per_day),
+    ] {
+        if limits::count_in(tx, kind, subject, now - window).await? >= cap {
+            tracing::warn!(country = %country, kind, "SMS cap reached");
+            return Err(RecoveryError::SmsUnavailable);
+        }
+    }
+    let code = new_code();
+    sqlx::query(
+        "UPDATE recovery_flows SET sms_code_mac = $1, sms_sent_at = $2, sms_expires_at = $3, \
+         sms_tries_left = $4, sms_sent = sms_sent + 1 WHERE id_hash = $5",
+    )
+    .bind(sms_mac(state, id_hash, &code))
+    .bind(now)
+    .bind(now + cfg.code_lifetime_secs)
+    .bind(cfg.code_tries)
+    .bind(id_hash)
+    .execute(&mut *tx)
+    .await?;
+    let text = format!(
+        "{code} is your {} verification code. It expires in {} minutes. Never share it.",
+        cfg.shop_name,
+        cfg.code_lifetime_secs / 60
+    );
+    let message = outbox::Message {
+        channel: "sms".into(),
+        recipient: phone.as_str().into(),
+        subject: String::new(),
+        body_text: text,
+        body_html: String::new(),
+    };
+    outbox::enqueue(tx, &message, now).await?;
+    for (kind, subject) in [
+        (kind::SMS_CODE_ACCOUNT, flow.account_key.as_str()),
+        (kind::SMS_NUMBER, number.as_str()),
+        (kind::SMS_COUNTRY, country.as_str()),
+        (kind::SMS_ALL, "all"),
+        (kind::RECOVERY_SEND_NETWORK, network_subject),
+    ] {
+        limits::record_in(tx, kind, subject, now).await?;
+    }
+    Ok(())
+}
+
+/// Checks a texted code; a right one opens the password step with its single-use grant.
+async fn check_sms(
+    state: &AppState,
+    tx: &mut AnyConnection,
+    id_hash: &str,
+    flow: &Flow,
+    code: &Code,
+    network_subject: &str,
+    now: i64,
+) -> Result<Step, RecoveryError> {
+    let cfg = &state.config;
+    let wrong_today =
+        limits::count_in(tx, kind::SMS_WRONG_ACCOUNT, &flow.account_key, now - DAY).await?;
+    if wrong_today >= cfg.wrong_codes_per_account_per_day {
+        return Err(RecoveryError::AccountLocked);
+    }
+    if flow.sms_dead(now) {
+        return Err(RecoveryError::CodeDead);
+    }
+    let stored = flow.sms_code_mac.clone().unwrap_or_default();
+    let given = sms_mac(state, id_hash, code.as_str());
+    limits::record_in(tx, kind::RECOVERY_CHECK_NETWORK, network_subject, now).await?;
+    if !constant_time_eq(given.as_bytes(), stored.as_bytes()) {
+        sqlx::query(
+            "UPDATE recovery_flows SET sms_tries_left = sms_tries_left - 1 \
+             WHERE id_hash = $1 AND sms_tries_left > 0",
+        )
+        .bind(id_hash)
+        .execute(&mut *tx)
+        .await?;
+        limits::record_in(tx, kind::SMS_WRONG_ACCOUNT, &flow.account_key, now).await?;
+        let tries_left = flow.sms_tries_left - 1;
+        return Err(if tries_left <= 0 {
+            RecoveryError::CodeDead
+        } else {
+            RecoveryError::WrongCode { tries_left }
+        });
+    }
+    let next = Step::Sms
+        .after(Event::SmsVerified)
+        .map_err(|e| RecoveryError::OutOfOrder { step: e.step })?;
+    let moved = sqlx::query(
+        "UPDATE recovery_flows SET step = $1, sms_code_mac = NULL, grant_expires_at = $2 \
+         WHERE id_hash = $3 AND step = $4 AND sms_code_mac = $5",
+    )
+    .bind(next.as_str())
+    .bind(now + cfg.reset_grant_secs)
+    .bind(id_hash)
+    .bind(Step::Sms.as_str())
+    .bind(&stored)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(RecoveryError::OutOfOrder { step: next });
+    }
+    Ok(next)
+}
+
+fn sms_mac(state: &AppState, id_hash: &str, code: &str) -> String {
+    state
+        .secret
+        .mac("recovery-sms-code", &[id_hash.as_bytes(), code.as_bytes()])
 }

@@ -517,7 +517,7 @@ async fn one_right_code_racing_wins_once(fx: Fixture) {
     let mut changed = 0;
     for t in tasks {
         match t.await.unwrap() {
-            Ok(()) => changed += 1,
+            Ok(_) => changed += 1,
             Err(RecoveryError::OutOfOrder { step: Step::Done }) => {}
             other => panic!("unexpected {other:?}"),
         }

@@ -137,7 +137,8 @@ impl Step {
 }
 
 /// What the recovery screens know about this browser's flow: enough to draw the step, nothing
-/// that differs between an address with an account and one without.
+/// that differs between an address with an account and one without. The code fields describe
+/// the code of the current step: the e-mailed one, or at the SMS step the texted one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowView {
     pub step: Step,
@@ -153,6 +154,8 @@ pub struct FlowView {
     pub code_dead: bool,
     /// Whether another code may be sent in this flow at all (per-flow and per-account caps).
     pub can_send: bool,
+    /// The masked phone number (`+44 •••• ••• 789`), only at the SMS step.
+    pub phone: Option<String>,
     /// The address as typed, only at the password step (the owner has proved it by then), so
     /// the checklist can apply "not your e-mail".
     pub email: Option<String>,

@@ -41,10 +41,11 @@ export async function signupCode(request: APIRequestContext, to: string): Promis
 }
 
 /** Signs up through the real pages and lands on /account. */
-export async function signUp(page: Page, email: string, password = GOOD_PASSWORD) {
+export async function signUp(page: Page, email: string, password = GOOD_PASSWORD, phone = '') {
   await page.goto('/register');
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
+  if (phone) await page.getByLabel('Mobile number (optional)').fill(phone);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/register\/confirm$/);
   await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
@@ -113,4 +114,21 @@ export async function startRecovery(page: Page, email: string) {
 /** A six-digit code that is not `code`. */
 export function wrongCode(code: string): string {
   return code === '111111' ? '222222' : '111111';
+}
+
+/** Waits for the newest text message to `phone` (E.164) and returns its code. */
+export async function smsCode(request: APIRequestContext, phone: string): Promise<string> {
+  let code: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get(`/dev/outbox.json?to=${encodeURIComponent(phone)}`);
+        const messages = (await res.json()) as (Delivered & { channel: string })[];
+        code = messages.find((m) => m.channel === 'sms')?.text.match(/\b(\d{6})\b/)?.[1];
+        return code !== undefined;
+      },
+      { message: `a text message to ${phone}`, timeout: 10_000 },
+    )
+    .toBe(true);
+  return code!;
 }

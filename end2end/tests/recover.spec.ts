@@ -5,6 +5,7 @@ import {
   recoveryCode,
   signIn,
   signUp,
+  smsCode,
   startRecovery,
   waitForMessage,
   wrongCode,
@@ -155,4 +156,37 @@ test('steps out of order go back to the right screen @nojs', async ({ page }) =>
   await page.getByLabel('E-mail').fill('not-an-address');
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.locator('#field-email-error')).toHaveText('Enter an e-mail address like name@example.com.');
+});
+
+test('with a phone on file a new browser also gets a texted code; a remembered one skips it', async ({ browser }) => {
+  const email = freshEmail('sms');
+  const phone = `+4477009${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+  // Sign up in one browser; recover in another that has never been used for this account.
+  const first = await browser.newContext();
+  await signUp(await first.newPage(), email, GOOD_PASSWORD, phone);
+  await first.close();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await startRecovery(page, email);
+  await page.getByLabel('Verification code').fill(await recoveryCode(page.request, email));
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(/\/recover\/sms$/);
+  await expect(page.getByRole('heading', { name: 'Check your phone' })).toBeVisible();
+  await expect(page.getByText(`+44 •••• ••• ${phone.slice(-3)}`)).toBeVisible();
+  await page.getByRole('button', { name: 'Send code by SMS' }).click();
+  const texted = await smsCode(page.request, phone);
+  await page.getByLabel('Verification code').fill(texted);
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(/\/recover\/password$/);
+  await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel('Confirm new password', { exact: true }).fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Save password' }).click();
+  await expect(page).toHaveURL(/\/recover\/done$/);
+
+  // This browser is now remembered for the account: the next recovery skips the text.
+  await startRecovery(page, email);
+  await page.getByLabel('Verification code').fill(await recoveryCode(page.request, email, 2));
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(/\/recover\/password$/);
+  await context.close();
 });

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { freshEmail, GOOD_PASSWORD, signIn, signUp } from './helpers';
+import { freshEmail, GOOD_PASSWORD, recoveryCode, signIn, signUp, smsCode } from './helpers';
 
 // Runs against the second server, where SLIDER_POLICY=always: every recovery shows the slider.
 // The server judges with its real rules; nothing here is a bypass.
@@ -146,4 +146,30 @@ test('sign-in after five wrong passwords asks for the slider first', async ({ pa
   await expect(status(page)).toHaveText('Verified.', { timeout: 10_000 });
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
+});
+
+test('with SMS_POLICY=always the texted code finishes the journey', async ({ browser }) => {
+  const email = freshEmail('always');
+  const phone = `+4477008${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const page = await context.newPage();
+  await signUp(page, email, GOOD_PASSWORD, phone);
+  await page.goto('/recover');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/recover\/check$/);
+  await expect(handle(page)).toBeVisible();
+  await humanDrag(page);
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 10_000 });
+  await page.getByRole('button', { name: 'Verify now' }).click();
+  await page.getByRole('button', { name: 'Send me a verification code' }).click();
+  await page.getByLabel('Verification code').fill(await recoveryCode(page.request, email));
+  await page.getByRole('button', { name: 'Submit' }).click();
+  // Always: even this browser, which signed up, gets the SMS step.
+  await expect(page).toHaveURL(/\/recover\/sms$/);
+  await page.getByRole('button', { name: 'Send code by SMS' }).click();
+  await page.getByLabel('Verification code').fill(await smsCode(page.request, phone));
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(/\/recover\/password$/);
+  await context.close();
 });

@@ -1,7 +1,9 @@
-//! `server [serve]`, `server migrate`, `server user create --email E --password P [--phone N]`.
+//! `server [serve]`, `server migrate`, `server user create --email E --password P [--phone N]`,
+//! `server user flag|unflag --email E`.
 
 use anyhow::{bail, Context};
 use backend::outbox::{run_sender, DevOutbox, Transport};
+use backend::sms::{ByChannel, HttpSms};
 use backend::smtp::Smtp;
 use backend::{AppState, Config};
 use leptos::config::get_configuration;
@@ -14,7 +16,9 @@ const USAGE: &str = "usage:
   server [serve]                 migrate the database and serve (default)
   server migrate                 apply database migrations and exit
   server user create --email E --password P [--phone N]
-                                 create a confirmed account";
+                                 create a confirmed account
+  server user flag --email E     always ask this account for the SMS step when it recovers
+  server user unflag --email E   back to the SMS policy";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -37,6 +41,20 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         ["user", "create", rest @ ..] => create_user(config, rest).await,
+        ["user", verb @ ("flag" | "unflag"), "--email", email] => {
+            let state = AppState::start(config).await.context("starting")?;
+            let found = backend::accounts::set_flag(&state, email, *verb == "flag").await?;
+            if !found {
+                bail!("no account uses that e-mail address");
+            }
+            println!(
+                "{verb}ged {}",
+                domain::Email::parse(email)
+                    .map(|e| e.masked())
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             Ok(())
@@ -84,11 +102,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     // Production always has SMTP_URL (the configuration refuses to start without it); in
     // development it is optional and the dev outbox is the default.
-    let transport: Arc<dyn Transport> = match &state.config.smtp_url {
-        Some(url) => Arc::new(Smtp::new(url, &state.config.mail_from)?),
-        None => Arc::new(DevOutbox::new(state.db.clone(), state.clock.clone())),
+    let dev_outbox: Arc<dyn Transport> =
+        Arc::new(DevOutbox::new(state.db.clone(), state.clock.clone()));
+    let cfg = &state.config;
+    let email: Arc<dyn Transport> = match &cfg.smtp_url {
+        Some(url) => Arc::new(Smtp::new(url, &cfg.mail_from)?),
+        None => dev_outbox.clone(),
     };
-    let smtp = state.config.smtp_url.is_some();
+    let sms: Arc<dyn Transport> = match &cfg.sms_url {
+        Some(url) => Arc::new(HttpSms::new(
+            url,
+            &cfg.sms_account,
+            &cfg.sms_token,
+            &cfg.sms_from,
+        )?),
+        None => dev_outbox,
+    };
+    let transport: Arc<dyn Transport> = Arc::new(ByChannel { email, sms });
+    let smtp = cfg.smtp_url.is_some();
     let sender = tokio::spawn(run_sender(
         state.db.clone(),
         transport,

@@ -81,6 +81,16 @@ fn migrate_and_create_users() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--email and --password are required"));
 
+    // Operators flag an account for the SMS step, and lift the flag.
+    let out = server(&db, &["user", "flag", "--email", "ops@example.com"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("flagged o***s@example.com"));
+    let out = server(&db, &["user", "unflag", "--email", "ops@example.com"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = server(&db, &["user", "flag", "--email", "nobody@example.com"], &[]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no account uses that e-mail address"));
+
     let out = server(&db, &["frobnicate"], &[]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("usage:"));

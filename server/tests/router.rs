@@ -323,6 +323,7 @@ async fn dev_routes_exist_only_in_development() {
     let key = "ab".repeat(32);
     let prod = test_app(&[
         ("REKEY_ENV", "production"),
+        ("SMS_POLICY", "never"),
         ("SECRET_KEY", &key),
         ("SMTP_URL", "smtp://127.0.0.1:2525"),
     ])

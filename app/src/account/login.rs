@@ -24,6 +24,9 @@ pub async fn login(
     match accounts::login_with_pass(&state, &email, &password, &network, pass.as_deref()).await {
         Ok(token) => {
             set_cookie(&backend::sessions::set_cookie(&state, &token));
+            if let Ok(Some(user)) = backend::sessions::lookup(&state, &token).await {
+                crate::ssr::remember_device(&state, &user.user_id).await;
+            }
             leptos_axum::redirect("/account");
             Ok(())
         }

@@ -4,27 +4,33 @@ use crate::error::{action_error, AccountError, Field};
 use domain::recovery::Step;
 use leptos::prelude::*;
 
-/// `/recover/code`: the six digits, tries left, and "Resend code" after a visible cool-down.
+/// `/recover/code` (the e-mailed code) and `/recover/sms` (the texted one): the six digits,
+/// tries left, and "Resend code" after a visible cool-down. At the SMS step the first screen
+/// shows the masked number and "Send code by SMS".
 #[component]
-pub fn CodePage() -> impl IntoView {
+pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
+    let sms = screen == Step::Sms;
     let check = ServerAction::<RecoverCheck>::new();
     let send = ServerAction::<RecoverSend>::new();
     let check_error = action_error(check);
     let send_error = action_error(send);
     view! {
-        <Page title="Enter the code">
+        <Page title=if sms { "Check your phone" } else { "Enter the code" }>
             <AtStep
-                screen=Step::Code
+                screen=screen
                 body=move |flow| {
+                    let sent = RwSignal::new(flow.code_sent);
+                    let phone = flow.phone.clone().unwrap_or_default();
                     // Live state, seeded from the server and moved on by the two actions.
                     let remaining = RwSignal::new(flow.resend_in);
                     let dead = RwSignal::new(flow.code_dead);
                     let can_send = RwSignal::new(flow.can_send);
                     Effect::new(move |_| {
                         match send.value().get() {
-                            Some(Ok(sent)) => {
-                                remaining.set(sent.resend_in);
+                            Some(Ok(done)) => {
+                                remaining.set(done.resend_in);
                                 dead.set(false);
+                                sent.set(true);
                             }
                             Some(Err(AccountError::CoolDown { seconds })) => remaining.set(seconds),
                             Some(Err(AccountError::TooManyCodes)) => can_send.set(false),
@@ -38,10 +44,36 @@ pub fn CodePage() -> impl IntoView {
                     });
                     count_down(remaining);
                     let ready = hydrated();
+                    let first_send = move || sms && !sent.get();
+                    let phone_lead = phone.clone();
                     view! {
+                        <Show when=first_send>
+                            <p class="card__lead">
+                                "For your safety we also need to check your phone. We'll text a 6-digit code to "
+                                <strong>{phone.clone()}</strong> "."
+                            </p>
+                            <FormAlert error=Signal::derive(move || {
+                                send_error.get().and_then(|e| e.for_form())
+                            }) />
+                            <ActionForm action=send attr:class="form">
+                                <SubmitButton label="Send code by SMS" pending=send.pending() />
+                            </ActionForm>
+                        </Show>
+                        <Show when=move || !first_send()>
                         <p class="card__lead">
-                            "We sent a 6-digit code to " <strong>{flow.masked.clone()}</strong>
-                            ". Enter it below. It can take a minute to arrive; check your spam folder too."
+                            {if sms {
+                                view! {
+                                    "We texted a 6-digit code to " <strong>{phone_lead.clone()}</strong>
+                                    ". Enter it below. It can take a minute to arrive."
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    "We sent a 6-digit code to " <strong>{flow.masked.clone()}</strong>
+                                    ". Enter it below. It can take a minute to arrive; check your spam folder too."
+                                }
+                                    .into_any()
+                            }}
                         </p>
                         <FormAlert error=Signal::derive(move || {
                             check_error.get().and_then(|e| e.for_form())
@@ -116,6 +148,7 @@ pub fn CodePage() -> impl IntoView {
                                 </Show>
                             </Show>
                         </div>
+                        </Show>
                     }
                 }
             />

@@ -1,0 +1,70 @@
+//! "Remember this device": a long-lived cookie holding a random id and its HMAC, and the
+//! accounts that browser signed in to or recovered. Lets the SMS step's `risk` policy skip
+//! the text message for a browser the account already used.
+
+use crate::crypto::{constant_time_eq, new_token, token_hash};
+use crate::state::AppState;
+
+/// Name of the device cookie.
+pub const COOKIE: &str = "rekey_device";
+
+/// The device id in a cookie value, if its signature is right.
+pub fn verify(state: &AppState, cookie: &str) -> Option<String> {
+    let (id, mac) = cookie.split_once('.')?;
+    let expected = state.secret.mac("device", &[id.as_bytes()]);
+    constant_time_eq(expected.as_bytes(), mac.as_bytes()).then(|| id.to_string())
+}
+
+/// Whether the browser with `cookie` has been used for `user_id` before.
+pub async fn is_known(
+    state: &AppState,
+    cookie: Option<&str>,
+    user_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let Some(id) = cookie.and_then(|c| verify(state, c)) else {
+        return Ok(false);
+    };
+    let row = sqlx::query(
+        "SELECT last_seen_at FROM known_devices WHERE device_hash = $1 AND user_id = $2 AND last_seen_at > $3",
+    )
+    .bind(token_hash(&id))
+    .bind(user_id)
+    .bind(state.clock.now() - state.config.device_days * 86_400)
+    .fetch_optional(state.db.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Remembers this browser for `user_id`; returns the cookie value to (re)set — the same
+/// device id when the browser already had a valid one.
+pub async fn remember(
+    state: &AppState,
+    cookie: Option<&str>,
+    user_id: &str,
+) -> Result<String, sqlx::Error> {
+    let id = cookie
+        .and_then(|c| verify(state, c))
+        .unwrap_or_else(new_token);
+    let now = state.clock.now();
+    sqlx::query(
+        "INSERT INTO known_devices (device_hash, user_id, last_seen_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (device_hash, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+    )
+    .bind(token_hash(&id))
+    .bind(user_id)
+    .bind(now)
+    .execute(state.db.pool())
+    .await?;
+    let mac = state.secret.mac("device", &[id.as_bytes()]);
+    Ok(format!("{id}.{mac}"))
+}
+
+/// The `Set-Cookie` value for a device cookie.
+pub fn cookie_header(state: &AppState, value: &str) -> String {
+    crate::sessions::cookie_header(
+        COOKIE,
+        value,
+        state.config.device_days * 86_400,
+        state.config.cookie_secure,
+    )
+}
