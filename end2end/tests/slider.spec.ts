@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { freshEmail, GOOD_PASSWORD, recoveryCode, signIn, signUp, smsCode } from './helpers';
+import { expectAccessible } from './axe';
 
 // Runs against the second server, where SLIDER_POLICY=always: every recovery shows the slider.
 // The server judges with its real rules; nothing here is a bypass.
@@ -172,4 +173,17 @@ test('with SMS_POLICY=always the texted code finishes the journey', async ({ bro
   await page.getByRole('button', { name: 'Submit' }).click();
   await expect(page).toHaveURL(/\/recover\/password$/);
   await context.close();
+});
+
+test('the slider screen has no axe violations, idle and after a failure', async ({ page }) => {
+  await toTheSlider(page);
+  await expectAccessible(page, '/recover/check');
+  await page.waitForTimeout(700);
+  const g = await geometry(page);
+  await page.mouse.move(g.x, g.y);
+  await page.mouse.down();
+  await page.mouse.move(g.x + g.travel + 5, g.y, { steps: 10 });
+  await page.mouse.up();
+  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 10_000 });
+  await expectAccessible(page, '/recover/check after a failure');
 });
