@@ -12,7 +12,7 @@ SERVER := $(CARGO_TARGET_DIR)/release/server
 LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=rekey LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 	LEPTOS_ENV=PROD LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_RELOAD_PORT=3001
 
-.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider
+.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider audit
 
 ## run: install tools if missing, build release, migrate data/rekey.db and serve on $(ADDR)
 run: build
@@ -43,6 +43,10 @@ bench-timing:
 ## bench-slider: slider pass rates (human-like corpus, each bot) and proof-of-work time in chromium
 bench-slider: build test-deps
 	@scripts/bench-slider.sh
+
+## audit: Lighthouse performance, accessibility and best-practices scores of three pages
+audit: build test-deps
+	@scripts/audit.sh
 
 check:
 	cargo check -p server
