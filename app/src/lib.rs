@@ -8,6 +8,7 @@
 pub mod account;
 pub mod components;
 pub mod error;
+pub mod gallery;
 pub mod recover;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -60,6 +61,8 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/recover") view=recover::RecoverPage />
+                // Development only: the server answers 404 here in production mode.
+                <Route path=path!("/dev/gallery") view=gallery::GalleryPage />
                 <Route
                     path=path!("/recover/verify")
                     view=recover::VerifyPage

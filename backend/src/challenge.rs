@@ -158,12 +158,12 @@ pub async fn issue(
 ) -> Result<Puzzle, ChallengeError> {
     let now = state.clock.now();
     let failures = recent_failures(state, bind, network, now).await?;
-    if failures >= 5 {
+    if failures >= state.config.challenge_cooldown_after {
         return Err(ChallengeError::TooMany {
             retry_after_secs: WINDOW,
         });
     }
-    let harder = failures >= 2;
+    let harder = failures >= state.config.challenge_harder_after;
     let work = state.config.pow_work.max(1);
     let bound = if harder { work.saturating_mul(2) } else { work };
     let extra_bound = work;

@@ -75,6 +75,10 @@ pub struct Config {
     pub sms_per_day: i64,
     /// How long "remember this device" lasts.
     pub device_days: i64,
+    /// Failed challenges (per flow/address or network, 15 minutes) before the harder tier, and
+    /// before a 15-minute cool-down.
+    pub challenge_harder_after: i64,
+    pub challenge_cooldown_after: i64,
     /// Proof-of-work search size (hashes a browser scans at most; doubled in the harder tier).
     pub pow_work: u32,
     pub smtp_url: Option<String>,
@@ -183,6 +187,8 @@ impl Config {
             previous_secret_key,
             slider_policy: env.parse("SLIDER_POLICY", StepPolicy::Risk)?,
             pow_work: env.parse("POW_WORK", 1_000_000)?,
+            challenge_harder_after: env.parse("CHALLENGE_HARDER_AFTER", 2)?,
+            challenge_cooldown_after: env.parse("CHALLENGE_COOLDOWN_AFTER", 5)?,
             sms_policy: env.parse("SMS_POLICY", StepPolicy::Risk)?,
             sms_url: env.raw("SMS_URL"),
             sms_account: env.raw("SMS_ACCOUNT_ID").unwrap_or_default(),

@@ -75,3 +75,16 @@ test('the checker itself catches a missing label (so a pass means something)', a
   const results = await new AxeBuilder({ page }).withTags(['wcag2a']).analyze();
   expect(results.violations.map((v) => v.id)).toContain('label');
 });
+
+test('the gallery shows every section and has no axe violations', async ({ page }) => {
+  await page.goto('/dev/gallery');
+  await waitForHydration(page);
+  for (const id of ['fields', 'strength', 'checklist', 'alerts', 'buttons', 'destination', 'slider']) {
+    await expect(page.locator(`#${id}`)).toBeVisible();
+  }
+  // The meter fixtures run from 0 to 4.
+  for (const score of [0, 1, 2, 3, 4]) {
+    await expect(page.locator(`#strength .meter__bar--s${score}`).first()).toBeAttached();
+  }
+  await expectAccessible(page, '/dev/gallery');
+});

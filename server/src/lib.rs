@@ -42,6 +42,7 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
     if state.config.is_dev() {
         router = router.merge(dev::router());
     }
+    let dev = state.config.is_dev();
     router
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
@@ -53,6 +54,15 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         >(context, shell))
         .with_state(server_state)
         .layer(middleware::from_fn(server_fn_input_errors_are_4xx))
+        .layer(middleware::from_fn(
+            move |req: Request<Body>, next: Next| async move {
+                // `/dev/*` pages (the gallery) exist only in development mode.
+                if !dev && req.uri().path().starts_with("/dev/") {
+                    return StatusCode::NOT_FOUND.into_response();
+                }
+                next.run(req).await
+            },
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -320,6 +320,9 @@ async fn dev_routes_exist_only_in_development() {
         StatusCode::OK
     );
     assert_eq!(dev.get("/dev/outbox", None).await.status, StatusCode::OK);
+    let gallery = dev.get("/dev/gallery", None).await;
+    assert_eq!(gallery.status, StatusCode::OK);
+    assert!(gallery.body.contains("id=\"strength\""), "{}", gallery.body);
     let key = "ab".repeat(32);
     let prod = test_app(&[
         ("REKEY_ENV", "production"),
@@ -334,6 +337,10 @@ async fn dev_routes_exist_only_in_development() {
     );
     assert_eq!(
         prod.get("/dev/outbox", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        prod.get("/dev/gallery", None).await.status,
         StatusCode::NOT_FOUND
     );
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::time::Duration;
 
 /// Hashes searched per slice of the proof-of-work (a few milliseconds each).
-const SLICE: u32 = 20_000;
+const SLICE: u32 = 8_000;
 /// The handle's width in px (also the smallest touch target, 44 px, and then some).
 const HANDLE: f64 = 48.0;
 
@@ -61,6 +61,40 @@ pub struct Movement {
     value: f64,
     #[serde(serialize_with = "whole")]
     tap_x: f64,
+    /// Least time between two recorded samples (grows when a long drag is thinned).
+    #[serde(skip)]
+    spacing: f64,
+    /// The newest move, not recorded yet because it came sooner than `spacing`.
+    #[serde(skip)]
+    pending: Option<Sample>,
+}
+
+/// Records one move: at most one sample per `spacing` ms (8 ms to begin with), so a fast
+/// mouse cannot overflow the 400 samples the server accepts; a drag that still would is
+/// thinned to every other sample and the spacing doubled, keeping its shape and small steps.
+fn record(m: &mut Movement, sample: Sample) {
+    let gap = m.spacing.max(8.0);
+    if m.samples.last().is_some_and(|l| sample.t - l.t < gap) {
+        m.pending = Some(sample);
+        return;
+    }
+    m.pending = None;
+    m.samples.push(sample);
+    thin(m);
+}
+
+fn thin(m: &mut Movement) {
+    if m.samples.len() >= 400 {
+        let kept: Vec<Sample> = m
+            .samples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 0 || *i == m.samples.len() - 1)
+            .map(|(_, s)| *s)
+            .collect();
+        m.samples = kept;
+        m.spacing = m.spacing.max(8.0) * 2.0;
+    }
 }
 
 /// An answer ready to send: the movement (JSON) and the proof-of-work solutions.
@@ -143,7 +177,10 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
     let travel = RwSignal::new(1.0_f64);
     let puzzle = RwSignal::new(None::<Puzzle>);
     let nonce = RwSignal::new(None::<u32>);
+    // When the widget (or, after a failure, its fresh challenge) was shown to the person, and
+    // when the current challenge arrived (it is replaced quietly before it expires).
     let shown_at = RwSignal::new(0.0_f64);
+    let issued_at = RwSignal::new(0.0_f64);
     // How long the last proof-of-work search took (ms), shown as `data-pow-ms` for benchmarks.
     let pow_ms = RwSignal::new(None::<f64>);
     // The movement being recorded (browser only; never read during server rendering).
@@ -156,9 +193,10 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         move || {
             let fetch = fetch.clone();
             nonce.set(None);
+            puzzle.set(None);
             spawn_local(async move {
                 if let Some(p) = fetch().await {
-                    shown_at.set(now());
+                    issued_at.set(now());
                     puzzle.set(Some(p.clone()));
                     let started = now();
                     solve(p, false, move |n| {
@@ -171,7 +209,10 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
     };
     {
         let load = load.clone();
-        Effect::new(move |_| load());
+        Effect::new(move |_| {
+            shown_at.set(now());
+            load();
+        });
     }
     // A challenge lives two minutes: replace it quietly before it expires.
     {
@@ -182,7 +223,8 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
                     let load = load.clone();
                     move || {
                         if state.get_untracked() == SliderState::Idle
-                            && now() - shown_at.get_untracked() > 100_000.0
+                            && puzzle.get_untracked().is_some()
+                            && now() - issued_at.get_untracked() > 100_000.0
                         {
                             load();
                         }
@@ -203,14 +245,26 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         })
     };
 
+    // `send` waits for a late challenge by calling itself again; it reaches itself through here.
+    let send_later = StoredValue::new_local(None::<std::rc::Rc<dyn Fn(Movement)>>);
     let send = {
         let submit = submit.clone();
         let load = load.clone();
         move |movement: Movement| {
+            state.set(SliderState::Checking);
+            // A person can finish before the challenge has arrived: wait for it.
             let Some(p) = puzzle.get_untracked() else {
+                let again = send_later.get_value();
+                set_timeout(
+                    move || {
+                        if let Some(again) = again {
+                            again(movement);
+                        }
+                    },
+                    Duration::from_millis(50),
+                );
                 return;
             };
-            state.set(SliderState::Checking);
             let json = serde_json::to_string(&movement).unwrap_or_default();
             let token = p.token.clone();
             let (submit, load) = (submit.clone(), load.clone());
@@ -242,6 +296,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         }
     };
 
+    send_later.set_value(Some(std::rc::Rc::new(send.clone())));
     let on_down = move |ev: leptos::ev::PointerEvent| {
         if matches!(
             state.get_untracked(),
@@ -274,10 +329,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
                     x: 0.0,
                     y: f64::from(ev.client_y()) - rect.top(),
                 }],
-                release: 0.0,
-                keys: vec![],
-                value: 0.0,
-                tap_x: 0.0,
+                ..Movement::default()
             };
             m.release = t0; // press time, until release
         });
@@ -289,18 +341,32 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         let Some(rect) = track.get_untracked().map(|t| t.get_bounding_client_rect()) else {
             return;
         };
-        rec.update_value(|m| {
-            let x = f64::from(ev.client_x()) - rect.left() - m.press_offset;
-            let t = ev.time_stamp() - m.release;
-            m.trusted &= ev.is_trusted();
-            if m.samples.len() < 400 {
-                m.samples.push(Sample {
-                    t,
-                    x,
-                    y: f64::from(ev.client_y()) - rect.top(),
-                });
+        // A busy frame merges several moves into one event: record the moves it carries
+        // (`getCoalescedEvents`), at most one every 8 ms, so steps stay as small as the hand's.
+        let moves: Vec<web_sys::PointerEvent> = {
+            use leptos::wasm_bindgen::JsCast;
+            let merged: Vec<web_sys::PointerEvent> = ev
+                .get_coalesced_events()
+                .iter()
+                .filter_map(|e| e.dyn_into::<web_sys::PointerEvent>().ok())
+                .collect();
+            if merged.is_empty() {
+                vec![ev.clone()]
+            } else {
+                merged
             }
-            pos.set(x.clamp(0.0, m.travel));
+        };
+        rec.update_value(|m| {
+            m.trusted &= ev.is_trusted();
+            for e in &moves {
+                let sample = Sample {
+                    t: e.time_stamp() - m.release,
+                    x: f64::from(e.client_x()) - rect.left() - m.press_offset,
+                    y: f64::from(e.client_y()) - rect.top(),
+                };
+                pos.set(sample.x.clamp(0.0, m.travel));
+                record(m, sample);
+            }
         });
     };
     let on_up = {
@@ -313,6 +379,11 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
             rec.update_value(|m| {
                 m.trusted &= ev.is_trusted();
                 m.release = ev.time_stamp() - m.release;
+                // The newest position counts even if it came sooner than the spacing.
+                if let Some(last) = m.pending.take() {
+                    m.samples.push(last);
+                    thin(m);
+                }
                 done = Some(m.clone());
             });
             let Some(m) = done else { return };
