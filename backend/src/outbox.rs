@@ -38,20 +38,7 @@ pub async fn enqueue(
     message: &Message,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-    )
-    .bind(new_id())
-    .bind(&message.channel)
-    .bind(&message.recipient)
-    .bind(&message.subject)
-    .bind(&message.body_text)
-    .bind(&message.body_html)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    insert(conn, message, now, None).await
 }
 
 /// Writes the outbox row of a message that is not to be sent (the blanked code e-mail of an
@@ -62,9 +49,19 @@ pub async fn enqueue_suppressed(
     message: &Message,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    insert(conn, message, now, Some("suppressed: no account")).await
+}
+
+/// One outbox row; `settled` marks it done at once with that note.
+async fn insert(
+    conn: &mut AnyConnection,
+    message: &Message,
+    now: i64,
+    settled: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, created_at, next_attempt_at, sent_at, last_error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, 'suppressed: no account')",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
     )
     .bind(new_id())
     .bind(&message.channel)
@@ -73,6 +70,8 @@ pub async fn enqueue_suppressed(
     .bind(&message.body_text)
     .bind(&message.body_html)
     .bind(now)
+    .bind(settled.map(|_| now))
+    .bind(settled)
     .execute(conn)
     .await?;
     Ok(())

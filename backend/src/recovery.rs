@@ -231,48 +231,46 @@ pub async fn view(state: &AppState, token: &str) -> Result<Option<FlowView>, sql
     let Some(flow) = load(&mut conn, &token_hash(token), now).await? else {
         return Ok(None);
     };
-    let account_codes = limits::count_in(
-        &mut conn,
-        kind::RECOVERY_CODE_ACCOUNT,
-        &flow.account_key,
-        now - DAY,
-    )
-    .await?;
     let masked = Email::parse(&flow.email).map_or_else(|_| flow.email.clone(), |e| e.masked());
-    let cooldown = state.config.resend_cooldown_secs;
-    let resend_in = |sent_at: Option<i64>| sent_at.map_or(0, |at| (at + cooldown - now).max(0));
-    if flow.step == Step::Sms {
-        let sms_codes = limits::count_in(
-            &mut conn,
+    // The code fields describe the current step's code: texted at the SMS step, else e-mailed.
+    let sms = flow.step == Step::Sms;
+    let (sent, sent_at, tries_left, dead, counted) = if sms {
+        let f = &flow;
+        (
+            f.sms_sent,
+            f.sms_sent_at,
+            f.sms_tries_left,
+            f.sms_dead(now),
             kind::SMS_CODE_ACCOUNT,
-            &flow.account_key,
-            now - DAY,
         )
-        .await?;
-        let phone = account_phone(&mut conn, &flow).await?;
-        return Ok(Some(FlowView {
-            step: flow.step,
-            masked,
-            code_sent: flow.sms_sent > 0,
-            resend_in: resend_in(flow.sms_sent_at),
-            tries_left: flow.sms_tries_left.max(0),
-            code_dead: flow.sms_sent > 0 && flow.sms_dead(now),
-            can_send: flow.sms_sent < state.config.codes_per_flow
-                && sms_codes < state.config.codes_per_account_per_day,
-            phone: phone.map(|p| p.masked_with_country()),
-            email: None,
-        }));
-    }
+    } else {
+        let f = &flow;
+        (
+            f.codes_sent,
+            f.code_sent_at,
+            f.code_tries_left,
+            f.code_dead(now),
+            kind::RECOVERY_CODE_ACCOUNT,
+        )
+    };
+    let sent_today = limits::count_in(&mut conn, counted, &flow.account_key, now - DAY).await?;
+    let phone = if sms {
+        account_phone(&mut conn, &flow).await?
+    } else {
+        None
+    };
     Ok(Some(FlowView {
         step: flow.step,
         masked,
-        code_sent: flow.codes_sent > 0,
-        resend_in: resend_in(flow.code_sent_at),
-        tries_left: flow.code_tries_left.max(0),
-        code_dead: flow.codes_sent > 0 && flow.code_dead(now),
-        can_send: flow.codes_sent < state.config.codes_per_flow
-            && account_codes < state.config.codes_per_account_per_day,
-        phone: None,
+        code_sent: sent > 0,
+        resend_in: sent_at.map_or(0, |at| {
+            (at + state.config.resend_cooldown_secs - now).max(0)
+        }),
+        tries_left: tries_left.max(0),
+        code_dead: sent > 0 && dead,
+        can_send: sent < state.config.codes_per_flow
+            && sent_today < state.config.codes_per_account_per_day,
+        phone: phone.map(|p| p.masked_with_country()),
         email: (flow.step == Step::Password).then(|| flow.email.clone()),
     }))
 }
