@@ -218,8 +218,8 @@ impl Transport for DevOutbox {
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(async move {
             sqlx::query(
-                "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at, seq) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM dev_mailbox",
             )
             .bind(new_id())
             .bind(&m.channel)
@@ -265,7 +265,7 @@ pub async fn dev_messages(
 ) -> Result<Vec<Delivered>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, channel, recipient, subject, body_text, body_html, delivered_at FROM dev_mailbox \
-         WHERE ($1 = '' OR LOWER(recipient) = LOWER($1)) ORDER BY delivered_at DESC, id LIMIT $2",
+         WHERE ($1 = '' OR LOWER(recipient) = LOWER($1)) ORDER BY seq DESC LIMIT $2",
     )
     .bind(to.unwrap_or(""))
     .bind(limit)
