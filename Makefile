@@ -12,7 +12,7 @@ SERVER := $(CARGO_TARGET_DIR)/release/server
 LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=rekey LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 	LEPTOS_ENV=PROD LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_RELOAD_PORT=3001
 
-.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider audit
+.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider audit snapshots
 
 ## run: install tools if missing, build release, migrate data/rekey.db and serve on $(ADDR)
 run: build
@@ -26,6 +26,10 @@ dev: tools
 ## test: unit, storage (SQLite + PostgreSQL), router and end-to-end tests
 test: tools test-deps build
 	@scripts/test.sh
+
+## snapshots: re-take the gallery screenshots (end2end/snapshots/) after a change of look
+snapshots: tools test-deps build
+	@scripts/e2e.sh gallery --update-snapshots
 
 tools:
 	@scripts/tools.sh

@@ -17,11 +17,5 @@ if ! cargo test --workspace --exclude frontend --no-fail-fast; then
 fi
 
 echo "== end-to-end tests (release build, fresh SQLite database)"
-e2e_dir=$(mktemp -d -t rekey-e2e.XXXXXX)
-trap 'rm -rf "$e2e_dir"' EXIT
-(
-  cd end2end &&
-    SERVER_BIN="$CARGO_TARGET_DIR/release/server" E2E_DATABASE_URL="sqlite://$e2e_dir/rekey.db" \
-      npx playwright test
-) || status=1
+scripts/e2e.sh || status=1
 exit $status

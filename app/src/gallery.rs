@@ -1,52 +1,616 @@
-//! `/dev/gallery` (development mode only): the shared components in their states, rendered
-//! from fixtures with no server calls, so a designer sees them all at once. Each section has
-//! its own anchor (`/dev/gallery#strength`). The components are the ones the pages use.
+//! `/dev/gallery` (development mode only): every screen in every state and the shared
+//! components, rendered from fixtures with no server calls, so a designer sees them all at
+//! once. Each screen state has its own address (`/dev/gallery/code-wrong`), which renders the
+//! real page component around a [`Fixture`]; the index shows them all side by side, with the
+//! e-mails and the text message as they are sent.
 
-use crate::components::{
-    Checklist, Fetch, FormAlert, Later, PasswordInput, Slider, SliderAnswer, StrengthMeter, Submit,
-    SubmitButton, TextField,
-};
-use crate::error::AccountError;
-use domain::password::{rule_results, strength, Policy};
+mod components;
+
+use crate::account::{ConfirmPage, LoginPage, RegisterPage};
+use crate::components::SliderState;
+use crate::error::{AccountError, Field};
+use crate::fixture::Fixture;
+use crate::recover::{CheckPage, CodePage, DonePage, NewPasswordPage, RecoverPage, VerifyPage};
+use domain::recovery::{FlowView, Step};
 use leptos::prelude::*;
-use leptos_meta::Title;
-use std::sync::Arc;
+use leptos_meta::{Html, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// Passwords that show the meter at each score from 0 to 4 (by the real estimator).
-const STRENGTH_FIXTURES: [&str; 6] = [
-    "",
-    "password1",
-    "Tangerine7",
-    "Tangerine77",
-    "Summer2024",
-    "Tangerine7Harbor",
+/// The screens the gallery can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    Login,
+    Register,
+    Confirm,
+    Recover,
+    Check,
+    Verify,
+    Code,
+    Sms,
+    Password,
+    Done,
+}
+
+/// One state of one screen: its address, what it shows, and the fixture it is rendered from.
+struct State {
+    slug: &'static str,
+    caption: &'static str,
+    screen: Screen,
+    fixture: fn() -> Fixture,
+}
+
+/// The e-mail templates, by file name under `backend/templates/` (shown by `/dev/mail/{name}`).
+pub const MAILS: [&str; 5] = [
+    "recovery_code",
+    "recovery_unknown",
+    "password_changed",
+    "signup_code",
+    "signup_exists",
 ];
 
+fn flow(step: Step) -> FlowView {
+    FlowView {
+        step,
+        masked: "l***n@example.com".into(),
+        code_sent: true,
+        resend_in: 0,
+        tries_left: 5,
+        code_dead: false,
+        can_send: true,
+        phone: (step == Step::Sms).then(|| "+44 •••• ••• 789".into()),
+        email: (step == Step::Password).then(|| "lin@example.com".into()),
+    }
+}
+
+fn at(step: Step) -> Fixture {
+    Fixture {
+        flow: Some(flow(step)),
+        ..Fixture::default()
+    }
+}
+
+fn field(field: Field, message: impl ToString) -> Option<AccountError> {
+    Some(AccountError::Field {
+        field,
+        message: message.to_string(),
+    })
+}
+
+fn bad_email() -> Option<AccountError> {
+    field(
+        Field::Email,
+        domain::Email::parse("lin@").expect_err("not an address"),
+    )
+}
+
+fn slider(state: SliderState, at: f64, focus: bool) -> Fixture {
+    Fixture {
+        flow: Some(flow(Step::Challenge)),
+        slider: Some((state, at, focus)),
+        ..Fixture::default()
+    }
+}
+
+fn counting(step: Step, seconds: i64) -> Fixture {
+    let mut f = at(step);
+    if let Some(flow) = f.flow.as_mut() {
+        flow.resend_in = seconds;
+    }
+    f
+}
+
+const TYPED_LOGIN: &[(&str, &str)] = &[("email", "lin@example.com"), ("password", "Tangerine7")];
+
+/// Every state, in the order of the journey.
+const STATES: &[State] = &[
+    State {
+        slug: "login-empty",
+        caption: "Sign in: empty",
+        screen: Screen::Login,
+        fixture: Fixture::default,
+    },
+    State {
+        slug: "login-filled",
+        caption: "Sign in: filled",
+        screen: Screen::Login,
+        fixture: || Fixture {
+            typed: TYPED_LOGIN,
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "login-submitting",
+        caption: "Sign in: submitting",
+        screen: Screen::Login,
+        fixture: || Fixture {
+            typed: TYPED_LOGIN,
+            submitting: true,
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "login-invalid",
+        caption: "Sign in: invalid e-mail",
+        screen: Screen::Login,
+        fixture: || Fixture {
+            typed: &[("email", "lin@")],
+            error: bad_email(),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "login-incorrect",
+        caption: "Sign in: wrong password",
+        screen: Screen::Login,
+        fixture: || Fixture {
+            typed: TYPED_LOGIN,
+            error: Some(AccountError::Incorrect),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "login-locked",
+        caption: "Sign in: rate-limited",
+        screen: Screen::Login,
+        fixture: || Fixture {
+            typed: TYPED_LOGIN,
+            error: Some(AccountError::Locked { minutes: 15 }),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "login-slider",
+        caption: "Sign in: slider asked for",
+        screen: Screen::Login,
+        fixture: || Fixture {
+            typed: TYPED_LOGIN,
+            error: Some(AccountError::ChallengeRequired),
+            slider: Some((SliderState::Idle, 0.0, false)),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "login-signed-out",
+        caption: "Sign in: after signing out",
+        screen: Screen::Login,
+        fixture: || Fixture {
+            query: &[("notice", "signed-out")],
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "register-empty",
+        caption: "Sign up: empty",
+        screen: Screen::Register,
+        fixture: Fixture::default,
+    },
+    State {
+        slug: "register-partly",
+        caption: "Sign up: checklist partly met",
+        screen: Screen::Register,
+        fixture: || Fixture {
+            typed: &[("email", "lin@example.com"), ("password", "tangerine")],
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "register-met",
+        caption: "Sign up: checklist met",
+        screen: Screen::Register,
+        fixture: || Fixture {
+            typed: &[
+                ("email", "lin@example.com"),
+                ("password", "Tangerine7Harbor"),
+                ("phone", "+44 7700 900789"),
+            ],
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "register-invalid",
+        caption: "Sign up: invalid e-mail",
+        screen: Screen::Register,
+        fixture: || Fixture {
+            typed: &[("email", "lin@")],
+            error: bad_email(),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "confirm-empty",
+        caption: "Sign-up code: empty",
+        screen: Screen::Confirm,
+        fixture: || Fixture {
+            pending_signup: Some("l***n@example.com"),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "confirm-wrong",
+        caption: "Sign-up code: wrong",
+        screen: Screen::Confirm,
+        fixture: || Fixture {
+            pending_signup: Some("l***n@example.com"),
+            typed: &[("code", "123456")],
+            error: Some(AccountError::WrongCode { tries_left: 3 }),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "confirm-expired",
+        caption: "Sign-up code: expired",
+        screen: Screen::Confirm,
+        fixture: Fixture::default,
+    },
+    State {
+        slug: "recover-empty",
+        caption: "Forgot password: empty",
+        screen: Screen::Recover,
+        fixture: Fixture::default,
+    },
+    State {
+        slug: "recover-invalid",
+        caption: "Forgot password: invalid e-mail",
+        screen: Screen::Recover,
+        fixture: || Fixture {
+            typed: &[("email", "lin@")],
+            error: bad_email(),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "recover-submitting",
+        caption: "Forgot password: submitting",
+        screen: Screen::Recover,
+        fixture: || Fixture {
+            typed: &[("email", "lin@example.com")],
+            submitting: true,
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "recover-expired",
+        caption: "Forgot password: flow expired",
+        screen: Screen::Recover,
+        fixture: || Fixture {
+            query: &[("expired", "1")],
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "recover-throttled",
+        caption: "Forgot password: rate-limited",
+        screen: Screen::Recover,
+        fixture: || Fixture {
+            typed: &[("email", "lin@example.com")],
+            error: Some(AccountError::Throttled { minutes: 12 }),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "slider-idle",
+        caption: "Slider: idle",
+        screen: Screen::Check,
+        fixture: || slider(SliderState::Idle, 0.0, false),
+    },
+    State {
+        slug: "slider-focused",
+        caption: "Slider: keyboard focus",
+        screen: Screen::Check,
+        fixture: || slider(SliderState::Idle, 0.0, true),
+    },
+    State {
+        slug: "slider-dragging",
+        caption: "Slider: dragging",
+        screen: Screen::Check,
+        fixture: || slider(SliderState::Dragging, 0.55, false),
+    },
+    State {
+        slug: "slider-checking",
+        caption: "Slider: checking",
+        screen: Screen::Check,
+        fixture: || slider(SliderState::Checking, 1.0, false),
+    },
+    State {
+        slug: "slider-passed",
+        caption: "Slider: passed",
+        screen: Screen::Check,
+        fixture: || slider(SliderState::Passed, 1.0, false),
+    },
+    State {
+        slug: "slider-failed",
+        caption: "Slider: failed",
+        screen: Screen::Check,
+        fixture: || slider(SliderState::Failed, 0.0, false),
+    },
+    State {
+        slug: "verify",
+        caption: "Verify: Verify now",
+        screen: Screen::Verify,
+        fixture: || at(Step::Verify),
+    },
+    State {
+        slug: "verify-send",
+        caption: "Verify: send the code",
+        screen: Screen::Verify,
+        fixture: || Fixture {
+            query: &[("method", "email")],
+            ..at(Step::Verify)
+        },
+    },
+    State {
+        slug: "verify-throttled",
+        caption: "Verify: rate-limited",
+        screen: Screen::Verify,
+        fixture: || Fixture {
+            query: &[("method", "email")],
+            send_error: Some(AccountError::Throttled { minutes: 12 }),
+            ..at(Step::Verify)
+        },
+    },
+    State {
+        slug: "code-sent",
+        caption: "Code: just sent, resend counting down",
+        screen: Screen::Code,
+        fixture: || counting(Step::Code, 42),
+    },
+    State {
+        slug: "code-filled",
+        caption: "Code: filled",
+        screen: Screen::Code,
+        fixture: || Fixture {
+            typed: &[("code", "482913")],
+            ..counting(Step::Code, 17)
+        },
+    },
+    State {
+        slug: "code-submitting",
+        caption: "Code: submitting",
+        screen: Screen::Code,
+        fixture: || Fixture {
+            typed: &[("code", "482913")],
+            submitting: true,
+            ..counting(Step::Code, 17)
+        },
+    },
+    State {
+        slug: "code-invalid",
+        caption: "Code: not six digits",
+        screen: Screen::Code,
+        fixture: || Fixture {
+            typed: &[("code", "48a9")],
+            error: field(
+                Field::Code,
+                domain::Code::parse("48a9").expect_err("not a code"),
+            ),
+            ..at(Step::Code)
+        },
+    },
+    State {
+        slug: "code-wrong",
+        caption: "Code: wrong, tries left",
+        screen: Screen::Code,
+        fixture: || Fixture {
+            typed: &[("code", "123456")],
+            error: Some(AccountError::WrongCode { tries_left: 3 }),
+            ..at(Step::Code)
+        },
+    },
+    State {
+        slug: "code-dead",
+        caption: "Code: dead after five wrong tries",
+        screen: Screen::Code,
+        fixture: || {
+            let mut f = Fixture {
+                typed: &[("code", "123456")],
+                error: Some(AccountError::RecoveryCodeDead),
+                ..at(Step::Code)
+            };
+            if let Some(flow) = f.flow.as_mut() {
+                flow.code_dead = true;
+                flow.tries_left = 0;
+            }
+            f
+        },
+    },
+    State {
+        slug: "code-cooldown",
+        caption: "Code: resend too soon",
+        screen: Screen::Code,
+        fixture: || Fixture {
+            send_error: Some(AccountError::CoolDown { seconds: 42 }),
+            ..counting(Step::Code, 42)
+        },
+    },
+    State {
+        slug: "code-no-more",
+        caption: "Code: no more codes today",
+        screen: Screen::Code,
+        fixture: || {
+            let mut f = Fixture {
+                send_error: Some(AccountError::TooManyCodes),
+                ..at(Step::Code)
+            };
+            if let Some(flow) = f.flow.as_mut() {
+                flow.can_send = false;
+            }
+            f
+        },
+    },
+    State {
+        slug: "code-locked",
+        caption: "Code: account locked for the day",
+        screen: Screen::Code,
+        fixture: || Fixture {
+            typed: &[("code", "123456")],
+            error: Some(AccountError::RecoveryLocked),
+            ..at(Step::Code)
+        },
+    },
+    State {
+        slug: "sms-send",
+        caption: "SMS: before sending",
+        screen: Screen::Sms,
+        fixture: || {
+            let mut f = at(Step::Sms);
+            if let Some(flow) = f.flow.as_mut() {
+                flow.code_sent = false;
+            }
+            f
+        },
+    },
+    State {
+        slug: "sms-sent",
+        caption: "SMS: sent",
+        screen: Screen::Sms,
+        fixture: || counting(Step::Sms, 42),
+    },
+    State {
+        slug: "sms-unavailable",
+        caption: "SMS: cannot send (caps)",
+        screen: Screen::Sms,
+        fixture: || {
+            let mut f = Fixture {
+                send_error: Some(AccountError::SmsUnavailable),
+                ..at(Step::Sms)
+            };
+            if let Some(flow) = f.flow.as_mut() {
+                flow.code_sent = false;
+            }
+            f
+        },
+    },
+    State {
+        slug: "password-empty",
+        caption: "New password: empty",
+        screen: Screen::Password,
+        fixture: || at(Step::Password),
+    },
+    State {
+        slug: "password-partly",
+        caption: "New password: checklist partly met",
+        screen: Screen::Password,
+        fixture: || Fixture {
+            typed: &[("password", "tangerine")],
+            ..at(Step::Password)
+        },
+    },
+    State {
+        slug: "password-met",
+        caption: "New password: strong, confirmed",
+        screen: Screen::Password,
+        fixture: || Fixture {
+            typed: &[
+                ("password", "Lighthouse4Meadow"),
+                ("confirm", "Lighthouse4Meadow"),
+            ],
+            ..at(Step::Password)
+        },
+    },
+    State {
+        slug: "password-mismatch",
+        caption: "New password: confirmation differs",
+        screen: Screen::Password,
+        fixture: || Fixture {
+            typed: &[
+                ("password", "Lighthouse4Meadow"),
+                ("confirm", "Lighthouse4Meadov"),
+            ],
+            error: field(Field::Confirm, "The two passwords don't match."),
+            ..at(Step::Password)
+        },
+    },
+    State {
+        slug: "done",
+        caption: "Done: password changed",
+        screen: Screen::Done,
+        fixture: || at(Step::Done),
+    },
+];
+
+/// The addresses of every screen state (for tests and snapshots).
+pub fn state_slugs() -> impl Iterator<Item = &'static str> {
+    STATES.iter().map(|s| s.slug)
+}
+
+/// `?theme=dark|light` on a gallery address: the scheme to show, whatever the system's.
+fn theme() -> Signal<Option<String>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        query
+            .read()
+            .get("theme")
+            .filter(|t| t == "dark" || t == "light")
+    })
+}
+
+/// `/dev/gallery/{state}`: one screen in one state, as the shopper would see it.
+#[component]
+pub fn StatePage() -> impl IntoView {
+    let params = use_params_map();
+    let theme = theme();
+    let slug = params.read_untracked().get("state").unwrap_or_default();
+    let Some(state) = STATES.iter().find(|s| s.slug == slug) else {
+        return view! { <crate::NotFound /> }.into_any();
+    };
+    provide_context((state.fixture)());
+    let page = match state.screen {
+        Screen::Login => view! { <LoginPage /> }.into_any(),
+        Screen::Register => view! { <RegisterPage /> }.into_any(),
+        Screen::Confirm => view! { <ConfirmPage /> }.into_any(),
+        Screen::Recover => view! { <RecoverPage /> }.into_any(),
+        Screen::Check => view! { <CheckPage /> }.into_any(),
+        Screen::Verify => view! { <VerifyPage /> }.into_any(),
+        Screen::Code => view! { <CodePage screen=Step::Code /> }.into_any(),
+        Screen::Sms => view! { <CodePage screen=Step::Sms /> }.into_any(),
+        Screen::Password => view! { <NewPasswordPage /> }.into_any(),
+        Screen::Done => view! { <DonePage /> }.into_any(),
+    };
+    view! {
+        <Html {..} data-theme=move || theme.get() />
+        {page}
+    }
+    .into_any()
+}
+
+/// A lazily loaded frame showing `src`.
+fn frame(src: String, title: String) -> impl IntoView {
+    use leptos::tachys::html::attribute::custom::CustomAttribute;
+    leptos::html::iframe()
+        .src(src)
+        .title(title)
+        .width("360")
+        .height("640")
+        .attr("loading", "lazy")
+        .into_any()
+}
+
+/// `/dev/gallery`: the index of every screen state, the e-mails, and the shared components.
 #[component]
 pub fn GalleryPage() -> impl IntoView {
-    let alerts = [
-        AccountError::Incorrect,
-        AccountError::WrongCode { tries_left: 3 },
-        AccountError::RecoveryCodeDead,
-        AccountError::Locked { minutes: 15 },
-        AccountError::CoolDown { seconds: 42 },
-        AccountError::TooManyCodes,
-        AccountError::SmsUnavailable,
-        AccountError::Throttled { minutes: 5 },
-        AccountError::ChallengeRequired,
-        AccountError::Busy,
-    ];
-    let never =
-        Arc::new(|| Box::pin(async { None }) as Later<Option<domain::pow::Puzzle>>) as Fetch;
-    let refuse = Arc::new(|_: SliderAnswer| Box::pin(async { false }) as Later<bool>) as Submit;
+    let theme = theme();
+    let suffix = move || {
+        theme
+            .get()
+            .map(|t| format!("?theme={t}"))
+            .unwrap_or_default()
+    };
+    let other = move || match theme.get().as_deref() {
+        Some("dark") => ("?theme=light", "Light scheme"),
+        _ => ("?theme=dark", "Dark scheme"),
+    };
     view! {
         <Title text="Gallery" />
+        <Html {..} data-theme=move || theme.get() />
         <main class="gallery">
             <h1 class="gallery__title">"Gallery"</h1>
             <p class="gallery__intro">
-                "Every shared component in its states, from fixtures. Styles: style/tokens.css and style/components/*.css."
+                "Every screen in every state, the messages as sent, and the shared components, from fixtures (nothing here calls the server). Open a state on its own to see it full size. Styles: style/tokens.css, style/base.css and style/components/*.css; "
+                <code>"make dev"</code> " reloads them live."
             </p>
             <nav class="gallery__nav" aria-label="Sections">
+                <a href="#screens">"Screens"</a>
+                <a href="#messages">"Messages"</a>
                 <a href="#fields">"Fields"</a>
                 <a href="#strength">"Strength"</a>
                 <a href="#checklist">"Checklist"</a>
@@ -54,77 +618,51 @@ pub fn GalleryPage() -> impl IntoView {
                 <a href="#buttons">"Buttons"</a>
                 <a href="#destination">"Destination"</a>
                 <a href="#slider">"Slider"</a>
+                <a class="gallery__theme" href=move || other().0 rel="external">{move || other().1}</a>
             </nav>
-            <section class="card gallery__section" id="fields" aria-labelledby="fields-title">
-                <h2 class="card__subtitle" id="fields-title">"Fields: empty, invalid, password"</h2>
-                <div class="form">
-                    <TextField label="E-mail" name="gallery-email" hint="We never share it." error=Signal::derive(|| None::<String>) />
-                    <TextField
-                        label="E-mail (invalid)"
-                        name="gallery-bad-email"
-                        error=Signal::derive(|| Some("Enter an e-mail address like name@example.com.".to_string()))
-                    />
-                    <TextField
-                        label="Verification code"
-                        name="gallery-code"
-                        inputmode="numeric"
-                        class="field__input--code"
-                        error=Signal::derive(|| Some(AccountError::WrongCode { tries_left: 4 }.to_string()))
-                    />
-                    <PasswordInput label="Password" name="gallery-password" autocomplete="off" error=Signal::derive(|| None::<String>) />
-                </div>
+            <section class="gallery__section" id="screens" aria-labelledby="screens-title">
+                <h2 class="card__subtitle" id="screens-title">"Screens"</h2>
+                <ul class="gallery__grid">
+                    {STATES
+                        .iter()
+                        .map(|s| {
+                            let href = move || format!("/dev/gallery/{}{}", s.slug, suffix());
+                            view! {
+                                <li class="gallery__frame" id=s.slug>
+                                    <a class="gallery__caption" href=href rel="external">{s.caption}</a>
+                                    {frame(href(), s.caption.to_string())}
+                                </li>
+                            }
+                                .into_any()
+                        })
+                        .collect_view()}
+                </ul>
             </section>
-            <section class="card gallery__section" id="strength" aria-labelledby="strength-title">
-                <h2 class="card__subtitle" id="strength-title">"Strength meter"</h2>
-                {STRENGTH_FIXTURES
-                    .iter()
-                    .map(|pw| {
-                        let s = strength(pw, &["lin@example.com"]);
-                        view! {
-                            <div class="gallery__item">
-                                <p class="gallery__caption">{format!("“{pw}” → {}", s.score)}</p>
-                                <StrengthMeter strength=Signal::derive(move || s.clone()) />
-                            </div>
-                        }
-                    })
-                    .collect_view()}
+            <section class="gallery__section" id="messages" aria-labelledby="messages-title">
+                <h2 class="card__subtitle" id="messages-title">"Messages as sent"</h2>
+                <ul class="gallery__grid">
+                    {MAILS
+                        .iter()
+                        .chain(std::iter::once(&"sms"))
+                        .map(|name| {
+                            let href = format!("/dev/mail/{name}");
+                            let title = if *name == "sms" {
+                                "Text message: recovery code".to_string()
+                            } else {
+                                format!("E-mail: {}", name.replace('_', " "))
+                            };
+                            view! {
+                                <li class="gallery__frame" id=format!("mail-{name}")>
+                                    <a class="gallery__caption" href=href.clone() rel="external">{title.clone()}</a>
+                                    {frame(href, title)}
+                                </li>
+                            }
+                                .into_any()
+                        })
+                        .collect_view()}
+                </ul>
             </section>
-            <section class="card gallery__section" id="checklist" aria-labelledby="checklist-title">
-                <h2 class="card__subtitle" id="checklist-title">"Checklist: partly met, all met"</h2>
-                <Checklist rules=Signal::derive(|| rule_results(Policy::Shop, "tangerine", "lin@example.com")) />
-                <Checklist rules=Signal::derive(|| rule_results(Policy::Shop, "Tangerine7Harbor", "lin@example.com")) />
-            </section>
-            <section class="card gallery__section" id="alerts" aria-labelledby="alerts-title">
-                <h2 class="card__subtitle" id="alerts-title">"Alerts"</h2>
-                <p class="alert alert--info">"Your password reset expired or was already used. Please start again."</p>
-                {alerts
-                    .into_iter()
-                    .map(|e| view! { <FormAlert error=Signal::derive(move || Some(e.to_string())) /> })
-                    .collect_view()}
-            </section>
-            <section class="card gallery__section" id="buttons" aria-labelledby="buttons-title">
-                <h2 class="card__subtitle" id="buttons-title">"Buttons: idle, submitting, secondary, counting down"</h2>
-                <div class="form">
-                    <SubmitButton label="Continue" pending=Signal::derive(|| false) />
-                    <SubmitButton label="Save password" pending=Signal::derive(|| true) />
-                    <button type="button" class="button button--secondary">"Sign out everywhere"</button>
-                    <button type="button" class="button button--secondary" disabled=true>"Resend code in 42 s"</button>
-                </div>
-            </section>
-            <section class="card gallery__section" id="destination" aria-labelledby="destination-title">
-                <h2 class="card__subtitle" id="destination-title">"Masked destination"</h2>
-                <div class="destination">
-                    <span class="destination__icon" aria-hidden="true">"✉"</span>
-                    <span class="destination__text">
-                        <span class="destination__label">"E-mail"</span>
-                        <strong class="destination__value">"l***n@example.com"</strong>
-                    </span>
-                </div>
-            </section>
-            <section class="card gallery__section" id="slider" aria-labelledby="slider-title">
-                <h2 class="card__subtitle" id="slider-title">"Slider (idle; no challenge is fetched here)"</h2>
-                <Slider fetch=never submit=refuse />
-            </section>
+            <components::Components />
         </main>
     }
 }

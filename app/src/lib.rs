@@ -8,6 +8,7 @@
 pub mod account;
 pub mod components;
 pub mod error;
+pub mod fixture;
 pub mod gallery;
 pub mod recover;
 #[cfg(feature = "ssr")]
@@ -43,6 +44,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // `<html data-hydrated>` once the WebAssembly has taken over (tests and screenshots wait
+    // for it).
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/rekey.css" />
         <Title formatter=|title| format!("{title} · Rekey Shop") />
@@ -63,6 +71,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/recover") view=recover::RecoverPage />
                 // Development only: the server answers 404 here in production mode.
                 <Route path=path!("/dev/gallery") view=gallery::GalleryPage />
+                <Route path=path!("/dev/gallery/:state") view=gallery::StatePage />
                 <Route
                     path=path!("/recover/verify")
                     view=recover::VerifyPage
@@ -91,7 +100,7 @@ pub fn App() -> impl IntoView {
 }
 
 #[component]
-fn NotFound() -> impl IntoView {
+pub(crate) fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {

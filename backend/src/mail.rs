@@ -31,6 +31,25 @@ pub const RECOVERY_UNKNOWN: Template = template!("recovery_unknown");
 /// Told to the owner after a password reset.
 pub const PASSWORD_CHANGED: Template = template!("password_changed");
 
+/// A template by its file name (for the development gallery).
+pub fn named(name: &str) -> Option<Template> {
+    Some(match name {
+        "signup_code" => SIGNUP_CODE,
+        "signup_exists" => SIGNUP_EXISTS,
+        "recovery_code" => RECOVERY_CODE,
+        "recovery_unknown" => RECOVERY_UNKNOWN,
+        "password_changed" => PASSWORD_CHANGED,
+        _ => return None,
+    })
+}
+
+/// The text message that carries a recovery code.
+pub fn sms_code_text(shop: &str, code: &str, minutes: i64) -> String {
+    format!(
+        "{code} is your {shop} verification code. It expires in {minutes} minutes. Never share it."
+    )
+}
+
 impl Template {
     /// Fills `{{name}}` placeholders; values are HTML-escaped in the HTML part.
     pub fn render(&self, to: &str, vars: &[(&str, &str)]) -> Message {

@@ -728,11 +728,7 @@ async fn send_sms(
     .bind(id_hash)
     .execute(&mut *tx)
     .await?;
-    let text = format!(
-        "{code} is your {} verification code. It expires in {} minutes. Never share it.",
-        cfg.shop_name,
-        cfg.code_lifetime_secs / 60
-    );
+    let text = mail::sms_code_text(&cfg.shop_name, &code, cfg.code_lifetime_secs / 60);
     let message = outbox::Message {
         channel: "sms".into(),
         recipient: phone.as_str().into(),

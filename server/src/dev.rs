@@ -1,7 +1,7 @@
 //! Development-only routes: the outbox of "sent" messages, for people trying the demo and for
 //! end-to-end tests. Mounted only in development mode; production answers 404.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -14,6 +14,42 @@ pub fn router() -> Router<crate::ServerState> {
     Router::new()
         .route("/dev/outbox", get(outbox_html))
         .route("/dev/outbox.json", get(outbox_json))
+        .route("/dev/mail/{name}", get(mail))
+}
+
+/// `/dev/mail/{template}`: an e-mail as it is sent (its HTML part), from fixture values;
+/// `/dev/mail/sms`: the text message with a recovery code. Shown by the gallery.
+async fn mail(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let cfg = &state.config;
+    let minutes = (cfg.code_lifetime_secs / 60).to_string();
+    if name == "sms" {
+        let text =
+            backend::mail::sms_code_text(&cfg.shop_name, "482913", cfg.code_lifetime_secs / 60);
+        return Html(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Text message</title></head>\
+             <body style=\"margin:0;padding:24px;background:#f5f6f8;font-family:system-ui,sans-serif\">\
+             <p style=\"margin:0 0 8px;color:#4a5361;font-size:14px\">From {shop}</p>\
+             <p style=\"margin:0;max-width:260px;padding:12px 16px;border-radius:18px;background:#e4e7ec;color:#1d2430;line-height:1.4\">{text}</p>\
+             </body></html>",
+            shop = escape(&cfg.shop_name),
+            text = escape(&text),
+        ))
+        .into_response();
+    }
+    match backend::mail::named(&name) {
+        Some(template) => {
+            let m = template.render(
+                "lin@example.com",
+                &[
+                    ("shop", &cfg.shop_name),
+                    ("code", "482913"),
+                    ("minutes", &minutes),
+                ],
+            );
+            Html(m.body_html).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "No such template.").into_response(),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -56,11 +56,17 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(middleware::from_fn(server_fn_input_errors_are_4xx))
         .layer(middleware::from_fn(
             move |req: Request<Body>, next: Next| async move {
-                // `/dev/*` pages (the gallery) exist only in development mode.
-                if !dev && req.uri().path().starts_with("/dev/") {
+                // `/dev/*` pages (the gallery) exist only in development mode; there the
+                // gallery frames its own pages, so they may be framed by the same origin.
+                let dev_page = req.uri().path().starts_with("/dev/");
+                if !dev && dev_page {
                     return StatusCode::NOT_FOUND.into_response();
                 }
-                next.run(req).await
+                let mut res = next.run(req).await;
+                let frames = if dev_page { "SAMEORIGIN" } else { "DENY" };
+                res.headers_mut()
+                    .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static(frames));
+                res
             },
         ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -71,10 +77,6 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
         ))
 }
 

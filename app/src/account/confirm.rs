@@ -49,8 +49,21 @@ pub async fn confirm_signup(code: String) -> Result<(), AccountError> {
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
     let action = ServerAction::<ConfirmSignup>::new();
+    let fixture = crate::fixture::current();
+    crate::fixture::seed(action, fixture.as_ref().and_then(|f| f.error.clone()));
     let error = action_error(action);
-    let pending = Resource::new(|| (), |_| pending_signup());
+    let pending = Resource::new(
+        || (),
+        move |_| {
+            let fixture = fixture.clone();
+            async move {
+                match fixture {
+                    Some(f) => Ok(f.pending_signup.map(str::to_string)),
+                    None => pending_signup().await,
+                }
+            }
+        },
+    );
     view! {
         <Page title="Check your inbox">
             <Suspense fallback=|| ()>

@@ -5,7 +5,6 @@ use crate::components::{
 use crate::error::{action_error, AccountError, Field};
 use domain::pow::Puzzle;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use std::sync::Arc;
 
 /// Checks the e-mail and password; on success sets the session cookie and goes to `/account`.
@@ -105,14 +104,15 @@ pub async fn login_challenge_answer(
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
+    crate::fixture::seed(action, crate::fixture::current().and_then(|f| f.error));
     let error = action_error(action);
-    let query = use_query_map();
+    let notice = crate::fixture::query("notice");
     let email = RwSignal::new(String::new());
     let pass = RwSignal::new(String::new());
     let needs_slider = move || {
         matches!(error.get(), Some(AccountError::ChallengeRequired)) || !pass.get().is_empty()
     };
-    let notice = move || match query.read().get("notice").as_deref() {
+    let notice = move || match notice.get().as_deref() {
         Some("signed-out") => Some("You're signed out."),
         Some("everywhere") => Some("You're signed out on every device."),
         _ => None,

@@ -1,7 +1,6 @@
-use super::password_policy;
 use crate::components::{FormAlert, NewPasswordField, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
-use domain::{Email, Policy};
+use domain::Email;
 use leptos::prelude::*;
 
 /// Starts a sign-up: the same answer whether or not the address is taken (see `backend::accounts`).
@@ -36,9 +35,9 @@ pub async fn register(email: String, password: String, phone: String) -> Result<
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
+    crate::fixture::seed(action, crate::fixture::current().and_then(|f| f.error));
     let error = action_error(action);
-    let policy = Resource::new(|| (), |_| password_policy());
-    let policy = Signal::derive(move || policy.get().and_then(Result::ok).unwrap_or(Policy::Shop));
+    let policy = crate::fixture::password_policy();
     let email = RwSignal::new(String::new());
     let email_live_error = RwSignal::new(None::<String>);
     let check_email = move |typed: String| {

@@ -32,6 +32,10 @@ pub fn TextField(
         None => error_id.clone(),
     };
     let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
+    let typed = crate::fixture::typed(name);
+    if let Some(t) = typed.clone() {
+        value.set(t);
+    }
     let input = NodeRef::<leptos::html::Input>::new();
     super::keep_typed(input, value);
     view! {
@@ -52,6 +56,7 @@ pub fn TextField(
                 autocomplete=autocomplete
                 inputmode=inputmode
                 maxlength=maxlength
+                value=typed
                 aria-describedby=described_by
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 on:input:target=move |ev| value.set(ev.target().value())
@@ -90,6 +95,11 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
 /// The form's main button; marked busy while the request runs.
 #[component]
 pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    let pending = if crate::fixture::submitting() {
+        Signal::derive(|| true)
+    } else {
+        pending
+    };
     view! {
         <button
             type="submit"

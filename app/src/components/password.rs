@@ -24,6 +24,10 @@ pub fn PasswordInput(
     let shown = RwSignal::new(false);
     let ready = hydrated();
     let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
+    let typed = crate::fixture::typed(name);
+    if let Some(t) = typed.clone() {
+        value.set(t);
+    }
     let input = NodeRef::<leptos::html::Input>::new();
     super::keep_typed(input, value);
     view! {
@@ -41,6 +45,7 @@ pub fn PasswordInput(
                     autocomplete=autocomplete
                     autocapitalize="off"
                     spellcheck="false"
+                    value=typed
                     aria-describedby=described
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                         on:input:target=move |ev| value.set(ev.target().value())

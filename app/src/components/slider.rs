@@ -207,7 +207,28 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
             });
         }
     };
-    {
+    // In the gallery the widget is posed from its fixture and fetches nothing.
+    let posed = crate::fixture::current().map(|f| f.slider);
+    let handle = NodeRef::<leptos::html::Div>::new();
+    if let Some(pose) = posed {
+        Effect::new(move |_| {
+            let Some((s, at, focus)) = pose else { return };
+            if !ready.get() {
+                return;
+            }
+            // After the track is shown and laid out.
+            request_animation_frame(move || {
+                if let Some(t) = track.get_untracked() {
+                    travel.set((t.get_bounding_client_rect().width() - HANDLE).max(1.0));
+                }
+                pos.set(at * travel.get_untracked());
+                state.set(s);
+                if let (true, Some(h)) = (focus, handle.get_untracked()) {
+                    let _ = h.focus();
+                }
+            });
+        });
+    } else {
         let load = load.clone();
         Effect::new(move |_| {
             shown_at.set(now());
@@ -537,6 +558,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
                     on:pointerdown=on_end_tap
                 ></button>
                 <div
+                    node_ref=handle
                     class="slider__handle"
                     role="slider"
                     tabindex="0"

@@ -12,6 +12,10 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
     let sms = screen == Step::Sms;
     let check = ServerAction::<RecoverCheck>::new();
     let send = ServerAction::<RecoverSend>::new();
+    if let Some(f) = crate::fixture::current() {
+        crate::fixture::seed(check, f.error);
+        crate::fixture::seed(send, f.send_error);
+    }
     let check_error = action_error(check);
     let send_error = action_error(send);
     view! {
@@ -42,7 +46,10 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                             dead.set(true);
                         }
                     });
-                    count_down(remaining);
+                    // The gallery shows a countdown standing still.
+                    if crate::fixture::current().is_none() {
+                        count_down(remaining);
+                    }
                     let ready = hydrated();
                     let first_send = move || sms && !sent.get();
                     let phone_lead = phone.clone();
@@ -113,7 +120,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                 <p class="resend__text" class:resend__text--urgent=move || dead.get()>
                                     {move || {
                                         if dead.get() {
-                                            "This code can no longer be used. Send yourself a new one."
+                                            "A new code replaces the old one."
                                         } else {
                                             "Didn't get the code?"
                                         }

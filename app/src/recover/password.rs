@@ -1,18 +1,16 @@
 use super::{AtStep, RecoverPassword};
-use crate::account::password_policy;
 use crate::components::{FormAlert, NewPasswordField, Page, PasswordInput, SubmitButton};
 use crate::error::{action_error, Field};
 use domain::recovery::Step;
-use domain::Policy;
 use leptos::prelude::*;
 
 /// `/recover/password`: new password with its live checklist and meter, confirmed once more.
 #[component]
 pub fn NewPasswordPage() -> impl IntoView {
     let action = ServerAction::<RecoverPassword>::new();
+    crate::fixture::seed(action, crate::fixture::current().and_then(|f| f.error));
     let error = action_error(action);
-    let policy = Resource::new(|| (), |_| password_policy());
-    let policy = Signal::derive(move || policy.get().and_then(Result::ok).unwrap_or(Policy::Shop));
+    let policy = crate::fixture::password_policy();
     view! {
         <Page title="Create a new password">
             <AtStep

@@ -2,15 +2,15 @@ use super::RecoverStart;
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, Field};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// `/recover`: the e-mail of the account, then "Continue".
 #[component]
 pub fn RecoverPage() -> impl IntoView {
     let action = ServerAction::<RecoverStart>::new();
+    crate::fixture::seed(action, crate::fixture::current().and_then(|f| f.error));
     let error = action_error(action);
-    let query = use_query_map();
-    let expired = move || query.read().get("expired").is_some();
+    let expired = crate::fixture::query("expired");
+    let expired = move || expired.get().is_some();
     view! {
         <Page title="Forgot your password?">
             <p class="card__lead">

@@ -3,7 +3,6 @@ use crate::components::{FormAlert, Page, SubmitButton};
 use crate::error::action_error;
 use domain::recovery::Step;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// `/recover/verify`: the masked address and "Verify now", then "Send me a verification code".
 ///
@@ -12,9 +11,10 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     let send = ServerAction::<RecoverSend>::new();
+    crate::fixture::seed(send, crate::fixture::current().and_then(|f| f.send_error));
     let error = action_error(send);
-    let query = use_query_map();
-    let chosen = move || query.read().get("method").as_deref() == Some("email");
+    let method = crate::fixture::query("method");
+    let chosen = move || method.get().as_deref() == Some("email");
     view! {
         <Page title="Verify your identity">
             <AtStep
