@@ -44,6 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    ssr::set_security_policy();
     // `<html data-hydrated>` once the WebAssembly has taken over (tests and screenshots wait
     // for it).
     Effect::new(|_| {

@@ -39,15 +39,23 @@ pub fn set_cookie(value: &str) {
 
 /// The client's network (IPv4 /24, IPv6 /56) for per-network limits.
 ///
-/// Uses the socket's peer address; forwarded headers are not trusted (yet: configured proxies
-/// arrive with the reliability issue).
+/// The socket's peer address, or behind `TRUSTED_PROXIES` the rightmost `X-Forwarded-For`
+/// entry that is not one of them (see `backend::net`).
 pub async fn client_network() -> String {
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
-    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-        Ok(ConnectInfo(addr)) => backend::limits::network_of(addr.ip()),
-        Err(_) => "unknown".into(),
-    }
+    let Ok(ConnectInfo(addr)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+        return "unknown".into();
+    };
+    let trusted = state()
+        .map(|s| s.config.trusted_proxies.clone())
+        .unwrap_or_default();
+    let parts = use_context::<http::request::Parts>();
+    let forwarded = parts
+        .iter()
+        .flat_map(|p| p.headers.get_all("x-forwarded-for"))
+        .filter_map(|v| v.to_str().ok());
+    backend::limits::network_of(backend::net::client_ip(addr.ip(), forwarded, &trusted))
 }
 
 /// Returns `err`, and for script callers sets the HTTP status that fits it.
@@ -107,5 +115,30 @@ pub async fn remember_device(state: &AppState, user_id: &str) {
     match backend::devices::remember(state, existing.as_deref(), user_id).await {
         Ok(value) => set_cookie(&backend::devices::cookie_header(state, &value)),
         Err(e) => tracing::warn!(error = %e, "remembering a device failed"),
+    }
+}
+
+/// Sets this page's Content-Security-Policy: scripts only from this origin or carrying this
+/// response's nonce (the hydration script), WebAssembly compiled from this origin, styles
+/// only from the stylesheet (no inline styles, no inline event handlers), no plugins, forms
+/// post only here, and no framing (the development gallery may frame its own pages).
+pub fn set_security_policy() {
+    let (Some(res), Some(nonce)) = (use_context::<ResponseOptions>(), leptos::nonce::use_nonce())
+    else {
+        return;
+    };
+    let dev = use_context::<AppState>().is_some_and(|s| s.config.is_dev());
+    let dev_page =
+        use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/dev/"));
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors {}",
+        // `make dev` reloads the page over a websocket on another port.
+        if dev { " ws:" } else { "" },
+        if dev && dev_page { "'self'" } else { "'none'" },
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }

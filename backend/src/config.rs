@@ -118,6 +118,11 @@ pub struct Config {
     pub recovery_per_network: i64,
     /// E-mail "no account uses this address" when recovery starts for an unknown address.
     pub recovery_notify_unknown: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, blocks like 10.0.0.0/8).
+    pub trusted_proxies: Vec<crate::net::Cidr>,
+    /// The origin shoppers use (`PUBLIC_URL`, e.g. `https://account.example.com`): state-changing
+    /// requests must come from it. Unset: from the host the request was sent to.
+    pub public_origin: Option<String>,
 }
 
 impl Config {
@@ -177,6 +182,27 @@ impl Config {
                 });
             }
         }
+        let trusted_proxies = match env.raw("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => crate::net::parse_list(&list)
+                .map_err(|e| invalid("TRUSTED_PROXIES", &list, &e.to_string()))?,
+        };
+        let public_origin = env
+            .raw("PUBLIC_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_ascii_lowercase())
+            .filter(|u| !u.is_empty());
+        if let Some(u) = &public_origin {
+            let host = u
+                .strip_prefix("https://")
+                .or_else(|| u.strip_prefix("http://"));
+            if host.is_none_or(|h| h.is_empty() || h.contains('/')) {
+                return Err(invalid(
+                    "PUBLIC_URL",
+                    u,
+                    "expected an origin like https://account.example.com (no path)",
+                ));
+            }
+        }
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let config = Config {
             mode,
@@ -229,6 +255,8 @@ impl Config {
             wrong_codes_per_account_per_day: env.parse("WRONG_CODES_PER_ACCOUNT_PER_DAY", 10)?,
             recovery_per_network: env.parse("RECOVERY_PER_NETWORK", 60)?,
             recovery_notify_unknown: env.parse("RECOVERY_NOTIFY_UNKNOWN", false)?,
+            trusted_proxies,
+            public_origin,
         };
         if config.mode == Mode::Production
             && config.sms_policy != StepPolicy::Never

@@ -12,6 +12,7 @@ pub mod devices;
 pub mod hasher;
 pub mod limits;
 pub mod mail;
+pub mod net;
 pub mod outbox;
 pub mod recovery;
 pub mod sessions;

@@ -2,11 +2,12 @@
 //! layers around it. `main.rs` holds the command line; tests build [`app`] and call it directly.
 
 pub mod dev;
+pub mod guard;
 
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{FromRef, State};
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,7 +16,6 @@ use backend::AppState;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Largest request body accepted; every form here is a few hundred bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -36,13 +36,21 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
     };
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            // A fresh nonce per page for its Content-Security-Policy (`app::ssr`).
+            leptos::nonce::provide_nonce();
+        }
+    };
+    let policy = guard::Policy {
+        public_origin: state.config.public_origin.as_deref().map(Into::into),
+        dev: state.config.is_dev(),
+        tls: state.config.cookie_secure,
     };
     let mut router = Router::new().route("/healthz", get(healthz));
     if state.config.is_dev() {
         router = router.merge(dev::router());
     }
-    let dev = state.config.is_dev();
     router
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
@@ -54,29 +62,10 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         >(context, shell))
         .with_state(server_state)
         .layer(middleware::from_fn(server_fn_input_errors_are_4xx))
-        .layer(middleware::from_fn(
-            move |req: Request<Body>, next: Next| async move {
-                // `/dev/*` pages (the gallery) exist only in development mode; there the
-                // gallery frames its own pages, so they may be framed by the same origin.
-                let dev_page = req.uri().path().starts_with("/dev/");
-                if !dev && dev_page {
-                    return StatusCode::NOT_FOUND.into_response();
-                }
-                let mut res = next.run(req).await;
-                let frames = if dev_page { "SAMEORIGIN" } else { "DENY" };
-                res.headers_mut()
-                    .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static(frames));
-                res
-            },
-        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
+        // `/dev/*` only in development, other sites may not post, security headers.
+        .layer(middleware::from_fn(
+            move |req: Request<Body>, next: Next| guard::layer(policy.clone(), req, next),
         ))
 }
 
@@ -102,11 +91,6 @@ async fn server_fn_input_errors_are_4xx(req: Request<Body>, next: Next) -> Respo
     let mut res = next.run(req).await;
     if is_server_fn && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
         *res.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && res.headers().get(header::CONTENT_TYPE).is_none()
-    {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "That request is too large.").into_response();
     }
     res
 }

@@ -546,7 +546,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
                 </p>
             </noscript>
             <div class="slider__track" node_ref=track on:pointermove=on_track_move hidden=move || !ready.get()>
-                <div class="slider__fill" style:width=move || format!("{}px", (pos.get() + HANDLE) as i64)></div>
+                <div class="slider__fill" style:width=move || ready.get().then(|| format!("{}px", (pos.get() + HANDLE) as i64))></div>
                 <span class="slider__label" aria-hidden="true">
                     {move || if state.get() == SliderState::Passed { "Verified" } else { "Drag to verify  ›››" }}
                 </span>
@@ -567,7 +567,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
                     aria-valuemax="100"
                     aria-valuenow=move || percent().to_string()
                     aria-valuetext=move || format!("{} percent", percent())
-                    style:transform=move || format!("translateX({}px)", pos.get() as i64)
+                    style:transform=move || ready.get().then(|| format!("translateX({}px)", pos.get() as i64))
                     on:pointerdown=on_down
                     on:pointermove=on_move
                     on:pointerup=on_up

@@ -1,0 +1,169 @@
+//! Layers every response passes through: requests a browser sent from another site are
+//! refused before they change anything, and every answer carries the security headers.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// What the layers need from the configuration.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// `PUBLIC_URL`, lower case, without a trailing slash.
+    pub public_origin: Option<Arc<str>>,
+    /// Development mode: `/dev/*` pages exist and may be framed by this origin.
+    pub dev: bool,
+    /// TLS is on in front of us (`COOKIE_SECURE`): browsers are told to keep to HTTPS.
+    pub tls: bool,
+}
+
+/// Whether a state-changing request was sent by a browser from another site (a forged form
+/// post or script call). Browsers say where a request comes from with `Sec-Fetch-Site` and
+/// `Origin`; a request with neither is not from a browser that could carry a shopper's
+/// cookies there, so it is let through (curl, monitoring).
+pub fn cross_site(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        if site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site") {
+            return true;
+        }
+    }
+    let Some(origin) = text(header::ORIGIN) else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    match public_origin {
+        Some(expected) => origin != expected,
+        None => {
+            // The host the browser sent this to must be the origin's host.
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let host = text(header::HOST).map(str::to_ascii_lowercase);
+            authority.is_none() || authority.map(str::to_string) != host
+        }
+    }
+}
+
+/// Refuses cross-site state changes with 403, then adds the security headers.
+pub async fn layer(policy: Policy, req: Request<Body>, next: Next) -> Response {
+    let dev_page = req.uri().path().starts_with("/dev/");
+    if !policy.dev && dev_page {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if cross_site(req.method(), req.headers(), policy.public_origin.as_deref()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "This request came from another site, so it was refused. Please use the form on our own page.",
+        )
+            .into_response();
+    }
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        // Whichever layer refused the body, say so in words.
+        res = (StatusCode::PAYLOAD_TOO_LARGE, "That request is too large.").into_response();
+    }
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, name, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    let framable = policy.dev && dev_page;
+    set(
+        h,
+        header::X_FRAME_OPTIONS,
+        if framable { "SAMEORIGIN" } else { "DENY" },
+    );
+    // Pages set their own policy (with the nonce of their hydration script); everything else
+    // (JSON, files, the development pages) gets one without scripts.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            h,
+            header::CONTENT_SECURITY_POLICY,
+            if framable {
+                "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"
+            } else {
+                "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            },
+        );
+    }
+    if policy.tls {
+        set(
+            h,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn other_sites_may_not_post() {
+        let post = Method::POST;
+        let host = ("host", "shop.example:3000");
+        assert!(!cross_site(&post, &headers(&[host]), None));
+        assert!(!cross_site(
+            &post,
+            &headers(&[host, ("origin", "http://shop.example:3000")]),
+            None
+        ));
+        assert!(cross_site(
+            &post,
+            &headers(&[host, ("origin", "http://evil.example")]),
+            None
+        ));
+        assert!(cross_site(
+            &post,
+            &headers(&[host, ("origin", "null")]),
+            None
+        ));
+        assert!(cross_site(
+            &post,
+            &headers(&[host, ("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(cross_site(
+            &post,
+            &headers(&[host, ("sec-fetch-site", "same-site")]),
+            None
+        ));
+        assert!(!cross_site(
+            &post,
+            &headers(&[host, ("sec-fetch-site", "same-origin")]),
+            None
+        ));
+        assert!(!cross_site(
+            &Method::GET,
+            &headers(&[host, ("origin", "http://evil.example")]),
+            None
+        ));
+        let public = Some("https://account.example.com");
+        assert!(!cross_site(
+            &post,
+            &headers(&[("origin", "https://account.example.com")]),
+            public
+        ));
+        assert!(cross_site(
+            &post,
+            &headers(&[("origin", "http://account.example.com")]),
+            public
+        ));
+    }
+}
