@@ -30,7 +30,12 @@ struct Sink {
 impl Sink {
     /// Listens on a free loopback port; returns the sink and its `smtp://` URL.
     async fn start() -> (Sink, String) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Sink::start_on("127.0.0.1:0").await
+    }
+
+    /// Listens on `addr` (a port that was free, to bring a stopped server back).
+    async fn start_on(addr: &str) -> (Sink, String) {
+        let listener = TcpListener::bind(addr).await.expect("bind");
         let url = format!("smtp://{}", listener.local_addr().expect("addr"));
         let sink = Sink::default();
         let server = sink.clone();
@@ -230,4 +235,66 @@ fn bad_settings_name_the_variable() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("MAIL_FROM"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_wait_while_the_mail_server_is_down_then_all_arrive_once() {
+    // A port with nothing listening: every connection is refused.
+    let addr = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("addr").to_string()
+    };
+    let url = format!("smtp://{addr}");
+    let fx = support::sqlite().await;
+    let state = fx.state(&[("SMTP_URL", url.as_str())]).await;
+    let smtp = Smtp::new(&url, &state.config.mail_from).unwrap();
+    let shoppers = ["ana@example.com", "ben@example.com", "cho@example.com"];
+    for email in shoppers {
+        backend::accounts::create_user(&state, email, "Tangerine7Harbor", "")
+            .await
+            .unwrap();
+        let flow = recovery::start(&state, email, None, "net").await.unwrap();
+        // The code is issued even though the mail server is down.
+        assert_eq!(
+            recovery::send_code(&state, &flow.token, "net").await,
+            Ok(Step::Code)
+        );
+    }
+    // Down for a while: a few rounds of the sender, nothing delivered, nothing lost.
+    for _ in 0..3 {
+        assert_eq!(
+            outbox::deliver_due(&state.db, &smtp, state.clock.now())
+                .await
+                .unwrap(),
+            0
+        );
+        fx.clock.advance(60);
+    }
+    use sqlx::Row;
+    let waiting: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts >= 3")
+        .fetch_one(state.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(waiting, 3, "every message waits in the outbox");
+
+    // The mail server comes back on the same address.
+    let (sink, _) = Sink::start_on(&addr).await;
+    fx.clock.advance(300);
+    let mut delivered = 0;
+    for _ in 0..3 {
+        delivered += outbox::deliver_due(&state.db, &smtp, state.clock.now())
+            .await
+            .unwrap();
+    }
+    assert_eq!(delivered, 3);
+    let mut to: Vec<String> = sink
+        .messages()
+        .iter()
+        .flat_map(|m| m.to.clone())
+        .map(|t| t.trim_matches(['<', '>']).to_string())
+        .collect();
+    to.sort();
+    assert_eq!(to, shoppers, "each shopper's code arrived exactly once");
 }
