@@ -5,6 +5,8 @@
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the database could not be opened or used.
@@ -33,7 +35,24 @@ pub enum Engine {
 pub struct Db {
     pool: AnyPool,
     engine: Engine,
+    health: Health,
 }
+
+/// Whether the database answered its last check, shared by everything holding this pool.
+/// Pages answer "temporarily unavailable" at once while it is down instead of each waiting
+/// for a connection.
+#[derive(Debug, Clone)]
+pub struct Health(Arc<AtomicBool>);
+
+impl Health {
+    /// True unless the last check failed.
+    pub fn is_up(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// How long one check may take before the database counts as down.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -83,7 +102,11 @@ impl Db {
             // WAL lets readers run while one writer commits; the setting lives in the file.
             pool.execute("PRAGMA journal_mode = WAL;").await?;
         }
-        Ok(Db { pool, engine })
+        Ok(Db {
+            pool,
+            engine,
+            health: Health(Arc::new(AtomicBool::new(true))),
+        })
     }
 
     /// Applies any migration not yet applied (safe to call from several processes).
@@ -115,9 +138,40 @@ impl Db {
         self.engine
     }
 
-    /// Whether the database answers a trivial query.
+    /// Whether the database answers a trivial query within two seconds; records the answer.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+        let ok = tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").fetch_one(&self.pool))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if ok != self.health.0.swap(ok, Ordering::Relaxed) {
+            if ok {
+                tracing::info!("the database answers again");
+            } else {
+                tracing::error!("the database does not answer");
+            }
+        }
+        ok
+    }
+
+    /// The health flag, for layers that answer before touching the database.
+    pub fn health(&self) -> Health {
+        self.health.clone()
+    }
+
+    /// Checks the database every `every` in the background, for as long as the pool lives.
+    pub fn watch(&self, every: Duration) {
+        let db = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if db.pool.is_closed() {
+                    return;
+                }
+                db.ping().await;
+            }
+        });
     }
 
     /// Closes every connection (at shutdown).

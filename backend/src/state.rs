@@ -53,6 +53,8 @@ impl AppState {
     ) -> Result<Self, StartError> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
+        // Notices an unreachable database within seconds (pages then answer 503 at once).
+        db.watch(std::time::Duration::from_secs(2));
         let secret = match &config.secret_key {
             Some(key) => Secret::new(key.clone()),
             None => dev_secret(&db).await?,

@@ -271,12 +271,13 @@ async fn codes_wait_while_the_mail_server_is_down_then_all_arrive_once() {
         fx.clock.advance(60);
     }
     use sqlx::Row;
-    let waiting: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts >= 3")
-        .fetch_one(state.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let waiting: i64 =
+        sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts >= 3")
+            .fetch_one(state.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     assert_eq!(waiting, 3, "every message waits in the outbox");
 
     // The mail server comes back on the same address.

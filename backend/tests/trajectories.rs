@@ -25,20 +25,25 @@ fn movement() -> impl Strategy<Value = Movement> {
         (any_number(), any_number(), any_number(), any_number()),
         (any_number(), any_number(), any_number()),
     )
-        .prop_map(|(mode, trusted, samples, keys, (a, b, c, d), (e, f, g))| Movement {
-            mode,
-            pointer: "mouse".into(),
-            trusted,
-            shown_to_press: a,
-            press_offset: b,
-            travel: c,
-            handle: d,
-            samples: samples.into_iter().map(|(t, x, y)| Sample { t, x, y }).collect(),
-            release: e,
-            keys,
-            value: f,
-            tap_x: g,
-        })
+        .prop_map(
+            |(mode, trusted, samples, keys, (a, b, c, d), (e, f, g))| Movement {
+                mode,
+                pointer: "mouse".into(),
+                trusted,
+                shown_to_press: a,
+                press_offset: b,
+                travel: c,
+                handle: d,
+                samples: samples
+                    .into_iter()
+                    .map(|(t, x, y)| Sample { t, x, y })
+                    .collect(),
+                release: e,
+                keys,
+                value: f,
+                tap_x: g,
+            },
+        )
 }
 
 proptest! {

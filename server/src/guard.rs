@@ -16,7 +16,45 @@ pub struct Policy {
     pub dev: bool,
     /// TLS is on in front of us (`COOKIE_SECURE`): browsers are told to keep to HTTPS.
     pub tls: bool,
+    /// Whether the database answered its last check.
+    pub database: backend::db::Health,
 }
+
+/// While the database is down: a page that says so (or the error a script expects), 503.
+fn unavailable(headers: &HeaderMap) -> Response {
+    let wants_page = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let mut res = if wants_page {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            UNAVAILABLE_PAGE,
+        )
+            .into_response()
+    } else {
+        // What a server function answers for `AccountError::Unavailable`.
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "application/json")],
+            "\"Unavailable\"",
+        )
+            .into_response()
+    };
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+    res
+}
+
+const UNAVAILABLE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Temporarily unavailable · Rekey Shop</title><link rel=\"stylesheet\" href=\"/pkg/rekey.css\"></head>\
+<body><header class=\"site-header\"><span class=\"site-header__brand\">Rekey Shop</span></header>\
+<main class=\"page\"><section class=\"card\" aria-labelledby=\"page-title\">\
+<h1 class=\"card__title\" id=\"page-title\">Temporarily unavailable</h1>\
+<p class=\"card__lead\">Signing in and password resets are down for a moment. Nothing you did is lost. Please try again in a minute.</p>\
+</section></main></body></html>";
 
 /// Whether a state-changing request was sent by a browser from another site (a forged form
 /// post or script call). Browsers say where a request comes from with `Sec-Fetch-Site` and
@@ -51,18 +89,25 @@ pub fn cross_site(method: &Method, headers: &HeaderMap, public_origin: Option<&s
 
 /// Refuses cross-site state changes with 403, then adds the security headers.
 pub async fn layer(policy: Policy, req: Request<Body>, next: Next) -> Response {
-    let dev_page = req.uri().path().starts_with("/dev/");
-    if !policy.dev && dev_page {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    if cross_site(req.method(), req.headers(), policy.public_origin.as_deref()) {
-        return (
+    let path = req.uri().path();
+    let dev_page = path.starts_with("/dev/");
+    // While the database is down, pages and calls answer 503 at once; files and /healthz
+    // still answer (the health check says what is wrong).
+    let needs_database =
+        !(path == "/healthz" || path.starts_with("/pkg/") || path == "/favicon.svg");
+    let mut res = if !policy.dev && dev_page {
+        StatusCode::NOT_FOUND.into_response()
+    } else if needs_database && !policy.database.is_up() {
+        unavailable(req.headers())
+    } else if cross_site(req.method(), req.headers(), policy.public_origin.as_deref()) {
+        (
             StatusCode::FORBIDDEN,
             "This request came from another site, so it was refused. Please use the form on our own page.",
         )
-            .into_response();
-    }
-    let mut res = next.run(req).await;
+            .into_response()
+    } else {
+        next.run(req).await
+    };
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
         // Whichever layer refused the body, say so in words.
         res = (StatusCode::PAYLOAD_TOO_LARGE, "That request is too large.").into_response();

@@ -46,6 +46,7 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         public_origin: state.config.public_origin.as_deref().map(Into::into),
         dev: state.config.is_dev(),
         tls: state.config.cookie_secure,
+        database: state.db.health(),
     };
     let mut router = Router::new().route("/healthz", get(healthz));
     if state.config.is_dev() {

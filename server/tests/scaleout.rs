@@ -33,7 +33,9 @@ async fn a_recovery_moves_between_two_processes() {
     a.sign_up("lin@example.com").await;
 
     // Start on A, send the code from B.
-    let r = a.call("recover_start", "email=lin%40example.com", None).await;
+    let r = a
+        .call("recover_start", "email=lin%40example.com", None)
+        .await;
     let flow = pair(&r.cookie("rekey_recovery").expect("flow cookie"));
     let r = b.call("recover_send", "", Some(&flow)).await;
     assert!(!r.status.is_client_error(), "{}", r.body);
@@ -51,9 +53,13 @@ async fn a_recovery_moves_between_two_processes() {
     let wrong = if code == "111111" { "222222" } else { "111111" };
 
     // Wrong tries are counted in the database, whichever process hears them.
-    let r = a.call("recover_check", &format!("code={wrong}"), Some(&flow)).await;
+    let r = a
+        .call("recover_check", &format!("code={wrong}"), Some(&flow))
+        .await;
     assert!(r.body.contains("\"tries_left\":4"), "{}", r.body);
-    let r = b.call("recover_check", &format!("code={wrong}"), Some(&flow)).await;
+    let r = b
+        .call("recover_check", &format!("code={wrong}"), Some(&flow))
+        .await;
     assert!(r.body.contains("\"tries_left\":3"), "{}", r.body);
 
     // A process with another secret key cannot continue this flow: the key must be shared.
@@ -73,7 +79,9 @@ async fn a_recovery_moves_between_two_processes() {
     assert!(r.body.contains("\"tries_left\":2"), "{}", r.body);
 
     // The right code on B, the new password on A, the sign-in on B.
-    let r = b.call("recover_check", &format!("code={code}"), Some(&flow)).await;
+    let r = b
+        .call("recover_check", &format!("code={code}"), Some(&flow))
+        .await;
     assert!(!r.status.is_client_error(), "{}", r.body);
     let r = a
         .call(
@@ -93,7 +101,11 @@ async fn a_recovery_moves_between_two_processes() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.cookie("rekey_session").is_some());
     let r = a
-        .call("login", &format!("email=lin%40example.com&password={PW}"), None)
+        .call(
+            "login",
+            &format!("email=lin%40example.com&password={PW}"),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // "Your password was changed" goes out once, with both senders running.
