@@ -12,7 +12,7 @@ SERVER := $(CARGO_TARGET_DIR)/release/server
 LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=rekey LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 	LEPTOS_ENV=PROD LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_RELOAD_PORT=3001
 
-.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider audit snapshots proptest
+.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider audit snapshots proptest soak
 
 ## run: install tools if missing, build release, migrate data/rekey.db and serve on $(ADDR)
 run: build
@@ -34,6 +34,10 @@ snapshots: tools test-deps build
 ## proptest: the parser and trajectory property tests with 50,000 cases each (make test runs 256)
 proptest:
 	PROPTEST_CASES=50000 cargo test --release -p domain --test parsers -p backend --test trajectories
+
+## soak: mixed load for SOAK_SECONDS (180) on SQLite, then PostgreSQL; prints errors, p50/p99, RSS
+soak: build test-deps
+	@scripts/soak.sh
 
 tools:
 	@scripts/tools.sh

@@ -1,0 +1,241 @@
+//! Shared by the load tools (`make soak`): the release server as a child process on a fresh
+//! database, a keep-alive HTTP/1 client, latency figures and the server's memory.
+
+#![allow(dead_code)]
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+
+/// The server under load.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub database_url: String,
+}
+
+/// A fresh database: a SQLite file, or with `postgres` a new database on the server named by
+/// `TEST_POSTGRES_URL`.
+pub async fn fresh_database(kind: &str) -> String {
+    let id = format!(
+        "{}_{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    );
+    if kind == "postgres" {
+        use sqlx::Connection;
+        let base =
+            std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL (make soak sets it)");
+        sqlx::any::install_default_drivers();
+        let name = format!("rekey_load_{id}");
+        let mut admin = sqlx::AnyConnection::connect(&base)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create the database");
+        let (prefix, _) = base.rsplit_once('/').expect("a database path");
+        format!("{prefix}/{name}")
+    } else {
+        let dir = std::env::temp_dir().join(format!("rekey-load-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        format!("sqlite://{}/rekey.db", dir.display())
+    }
+}
+
+/// The release binary (`SERVER_BIN`, else the warm target directory's).
+pub fn server_bin() -> String {
+    std::env::var("SERVER_BIN").unwrap_or_else(|_| {
+        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+        format!("{target}/release/server")
+    })
+}
+
+/// Runs `server <args>` against `database_url` and waits for it.
+pub fn server_command(database_url: &str, args: &[&str]) {
+    let out = Command::new(server_bin())
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .output()
+        .expect("run the server binary");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Server {
+    /// Starts the server on a free port and waits for `/healthz`.
+    pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = Command::new(server_bin());
+        cmd.arg("serve")
+            .env("REKEY_ENV", "development")
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "rekey")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("LEPTOS_SITE_PKG_DIR", "pkg")
+            .env("LEPTOS_ENV", "PROD")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let server = Server {
+            child: cmd.spawn().expect("start the server"),
+            port,
+            database_url: database_url.to_string(),
+        };
+        let started = Instant::now();
+        loop {
+            if let Ok(mut c) = Client::connect(port).await {
+                if c.send("GET", "/healthz", "", "").await.map(|r| r.status) == Ok(200) {
+                    break;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server
+    }
+
+    /// Resident memory of the server process, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One answer.
+pub struct Answer {
+    pub status: u16,
+    pub set_cookie: Vec<String>,
+    pub body: Bytes,
+}
+
+/// One keep-alive connection.
+pub struct Client {
+    port: u16,
+    sender: SendRequest<Full<Bytes>>,
+}
+
+impl Client {
+    pub async fn connect(port: u16) -> Result<Client, String> {
+        let stream = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .map_err(|e| e.to_string())?;
+        stream.set_nodelay(true).ok();
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        Ok(Client { port, sender })
+    }
+
+    /// `GET path` (a page) or `POST path` with a form body (a server function).
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        cookie: &str,
+        form: &str,
+    ) -> Result<Answer, String> {
+        if self.sender.is_closed() {
+            *self = Client::connect(self.port).await?;
+        }
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", format!("127.0.0.1:{}", self.port));
+        if method == "POST" {
+            req = req
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json");
+        } else {
+            req = req.header("accept", "text/html");
+        }
+        if !cookie.is_empty() {
+            req = req.header("cookie", cookie);
+        }
+        let req = req
+            .body(Full::new(Bytes::from(form.to_string())))
+            .map_err(|e| e.to_string())?;
+        self.sender.ready().await.map_err(|e| e.to_string())?;
+        let res = self
+            .sender
+            .send_request(req)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        let set_cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().to_string())
+            .collect();
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok(Answer {
+            status,
+            set_cookie,
+            body,
+        })
+    }
+}
+
+/// Latencies of one kind of request, in microseconds.
+#[derive(Default, Clone)]
+pub struct Latencies(pub Vec<u64>);
+
+impl Latencies {
+    pub fn add(&mut self, d: Duration) {
+        self.0.push(d.as_micros() as u64);
+    }
+
+    pub fn merge(&mut self, other: &Latencies) {
+        self.0.extend_from_slice(&other.0);
+    }
+
+    /// The `q` quantile (0–1) in milliseconds.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.0.is_empty() {
+            return 0.0;
+        }
+        let mut v = self.0.clone();
+        v.sort_unstable();
+        let i = ((v.len() as f64 - 1.0) * q).round() as usize;
+        v[i] as f64 / 1000.0
+    }
+}
