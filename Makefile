@@ -12,7 +12,7 @@ SERVER := $(CARGO_TARGET_DIR)/release/server
 LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=rekey LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 	LEPTOS_ENV=PROD LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_RELOAD_PORT=3001
 
-.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider audit snapshots proptest soak
+.PHONY: run dev test tools test-deps build check fmt clean bench-timing bench-slider audit snapshots proptest soak bench
 
 ## run: install tools if missing, build release, migrate data/rekey.db and serve on $(ADDR)
 run: build
@@ -47,6 +47,11 @@ test-deps:
 
 build: tools
 	cargo leptos build --release --precompress
+
+## bench: sizes, page times, start/send throughput and the enumeration gap, sign-ins against the
+## argon2id ceiling, memory; one table, also in bench/latest.md (BENCH_DB=postgres for PostgreSQL)
+bench: build
+	@scripts/bench.sh
 
 ## bench-timing: start/send answer times for known vs unknown addresses (prints, asserts nothing)
 bench-timing:

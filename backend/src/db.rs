@@ -36,6 +36,34 @@ pub struct Db {
     pool: AnyPool,
     engine: Engine,
     health: Health,
+    /// SQLite: whose turn it is to write (see [`Db::begin_write`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; derefs to its connection for queries.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    /// Commits, then lets the next writer in.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
 }
 
 /// Whether the database answered its last check, shared by everything holding this pool.
@@ -106,6 +134,7 @@ impl Db {
             pool,
             engine,
             health: Health(Arc::new(AtomicBool::new(true))),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -121,10 +150,24 @@ impl Db {
     /// such transactions that both read first can deadlock (one fails at once with "database is
     /// locked", whatever the busy timeout). `BEGIN IMMEDIATE` takes the lock up front, so
     /// writers queue instead. PostgreSQL's row locks need no such care.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    ///
+    /// On SQLite the writers of this process also take turns on an async lock before `BEGIN`:
+    /// waiting in SQLite's busy handler means sleeping in steps of up to 100 ms, which made
+    /// the p99 of every write under load ~100 ms; a queue in memory hands the lock over at
+    /// once. The busy timeout still covers other processes on the same file.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => self.pool.begin().await,
+            Engine::Sqlite => {
+                let turn = self.writer.clone().lock_owned().await;
+                Ok(WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                })
+            }
+            Engine::Postgres => Ok(WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            }),
         }
     }
 

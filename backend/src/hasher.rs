@@ -8,8 +8,9 @@
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use base64::Engine;
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Hashing failed or could not be queued.
@@ -141,15 +142,26 @@ fn params(cost: Cost) -> Result<Params, HashError> {
         .map_err(|e| HashError::Failed(format!("bad argon2 parameters: {e}")))
 }
 
+/// How long a hashing thread keeps its buffer without work before giving it back.
+const IDLE_RELEASE: Duration = Duration::from_secs(10);
+
 fn worker(rx: &Mutex<std::sync::mpsc::Receiver<Job>>, params: &Params, cost: Cost) {
-    // The buffer each thread reuses: allocated once, not per hash.
-    let mut memory = vec![Block::default(); params.block_count()];
+    // The buffer each thread reuses while busy (allocated at its first hash, not per hash),
+    // given back after a quiet spell: an idle server holds none of the 19 MiB buffers.
+    let mut memory: Vec<Block> = Vec::new();
     loop {
         let job = match rx.lock() {
-            Ok(guard) => guard.recv(),
+            Ok(guard) => guard.recv_timeout(IDLE_RELEASE),
             Err(_) => return,
         };
-        let Ok(job) = job else { return };
+        let job = match job {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                memory = Vec::new();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         match job {
             Job::Hash { password, reply } => {
                 let salt = crate::crypto::random_bytes::<16>();

@@ -136,6 +136,8 @@ impl Drop for Server {
 /// One answer.
 pub struct Answer {
     pub status: u16,
+    /// From sending the request to the response head (time to first byte).
+    pub head: Duration,
     pub set_cookie: Vec<String>,
     pub body: Bytes,
 }
@@ -144,6 +146,9 @@ pub struct Answer {
 pub struct Client {
     port: u16,
     sender: SendRequest<Full<Bytes>>,
+    /// Sent as `X-Forwarded-For` when set: the shopper this request stands for, believed by a
+    /// server started with `TRUSTED_PROXIES=127.0.0.1` (many shoppers, not one address).
+    pub forwarded: String,
 }
 
 impl Client {
@@ -156,7 +161,11 @@ impl Client {
             .await
             .map_err(|e| e.to_string())?;
         tokio::spawn(conn);
-        Ok(Client { port, sender })
+        Ok(Client {
+            port,
+            sender,
+            forwarded: String::new(),
+        })
     }
 
     /// `GET path` (a page) or `POST path` with a form body (a server function).
@@ -168,7 +177,9 @@ impl Client {
         form: &str,
     ) -> Result<Answer, String> {
         if self.sender.is_closed() {
+            let forwarded = std::mem::take(&mut self.forwarded);
             *self = Client::connect(self.port).await?;
+            self.forwarded = forwarded;
         }
         let mut req = Request::builder()
             .method(method)
@@ -184,15 +195,20 @@ impl Client {
         if !cookie.is_empty() {
             req = req.header("cookie", cookie);
         }
+        if !self.forwarded.is_empty() {
+            req = req.header("x-forwarded-for", &self.forwarded);
+        }
         let req = req
             .body(Full::new(Bytes::from(form.to_string())))
             .map_err(|e| e.to_string())?;
         self.sender.ready().await.map_err(|e| e.to_string())?;
+        let sent = Instant::now();
         let res = self
             .sender
             .send_request(req)
             .await
             .map_err(|e| e.to_string())?;
+        let head = sent.elapsed();
         let status = res.status().as_u16();
         let set_cookie = res
             .headers()
@@ -209,6 +225,7 @@ impl Client {
             .to_bytes();
         Ok(Answer {
             status,
+            head,
             set_cookie,
             body,
         })

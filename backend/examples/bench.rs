@@ -1,0 +1,475 @@
+//! `make bench`: how fast Rekey is, next to the budgets of DESIGN.md §8, in one table.
+//!
+//!     cargo run --release -p backend --example bench -- [sqlite|postgres] [out.md]
+//!
+//! Starts the release server on a fresh database and measures, over loopback: the size of the
+//! WebAssembly and JS, time to first byte and full render of two pages, "start recovery" and
+//! "send code" at a fixed concurrency for a known and an unknown address (interleaved), the
+//! machine's argon2id ceiling next to sign-ins per second, a cheap page's p99 while sign-ins
+//! saturate the hashing pool, and the server's memory. Prints the table and writes it to
+//! `out.md` (`make bench` uses `bench/latest.md`). Asserts nothing.
+
+#[path = "load/mod.rs"]
+mod load;
+
+use load::{fresh_database, server_command, Client, Latencies, Server};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PW: &str = "Tangerine7Harbor";
+/// Accounts the known-address requests rotate through (and as many unknown addresses).
+const ACCOUNTS: usize = 20;
+const CONCURRENCY: usize = 8;
+const PHASE: Duration = Duration::from_secs(8);
+const PAGE_REQUESTS: usize = 2_000;
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+fn gzip_len(path: &str) -> u64 {
+    std::process::Command::new("gzip")
+        .args(["-9", "-c", path])
+        .output()
+        .map_or(0, |o| o.stdout.len() as u64)
+}
+
+fn file_len(path: &str) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// p50/p99 of `l` as "a / b ms".
+fn p50_p99(l: &Latencies) -> String {
+    format!("{:.2} / {:.2} ms", l.quantile_ms(0.5), l.quantile_ms(0.99))
+}
+
+struct Table(String);
+
+impl Table {
+    fn row(&mut self, what: &str, figure: String, budget: &str, ok: Option<bool>) {
+        let verdict = match ok {
+            Some(true) => "within",
+            Some(false) => "**over**",
+            None => "",
+        };
+        let _ = writeln!(self.0, "| {what} | {figure} | {budget} | {verdict} |");
+    }
+}
+
+/// The client address request `n` stands for: a new /24 for each of 60,000 requests.
+fn shopper(n: usize) -> String {
+    let n = n % 60_000;
+    format!("10.{}.{}.7", n / 250, n % 250)
+}
+
+/// Pages over one connection: time to the response head and to the last byte.
+async fn pages(port: u16, path: &str) -> (Latencies, Latencies) {
+    let mut c = Client::connect(port).await.expect("connect");
+    for _ in 0..200 {
+        let _ = c.send("GET", path, "", "").await;
+    }
+    let (mut head, mut full) = (Latencies::default(), Latencies::default());
+    for _ in 0..PAGE_REQUESTS {
+        let t = Instant::now();
+        let a = c.send("GET", path, "", "").await.expect("page");
+        assert_eq!(a.status, 200, "{path}");
+        full.add(t.elapsed());
+        head.add(a.head);
+    }
+    (head, full)
+}
+
+#[derive(Default)]
+struct Split {
+    known: Latencies,
+    unknown: Latencies,
+    errors: u64,
+}
+
+/// Recovery starts from `CONCURRENCY` connections for `PHASE`, known and unknown addresses
+/// alternating; returns the latencies and the flow cookies for the send phase.
+async fn starts(port: u16) -> (Split, Vec<(bool, String)>, f64) {
+    let flows = Arc::new(Mutex::new(Vec::new()));
+    let until = Instant::now() + PHASE;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|w| {
+            let flows = flows.clone();
+            tokio::spawn(async move {
+                let mut c = Client::connect(port).await.expect("connect");
+                let mut split = Split::default();
+                let mut n = w * 1_000_000;
+                while Instant::now() < until {
+                    n += 1;
+                    let known = n % 2 == 0;
+                    let who = (n / 2) % ACCOUNTS;
+                    let form = if known {
+                        format!("email=known{who}%40example.com")
+                    } else {
+                        format!("email=unknown{who}%40example.com")
+                    };
+                    c.forwarded = shopper(n);
+                    let t = Instant::now();
+                    match c.send("POST", "/api/recover_start", "", &form).await {
+                        Ok(a) if a.status == 200 => {
+                            let l = if known {
+                                &mut split.known
+                            } else {
+                                &mut split.unknown
+                            };
+                            l.add(t.elapsed());
+                            if let Some(cookie) = a
+                                .set_cookie
+                                .iter()
+                                .find(|c| c.starts_with("rekey_recovery="))
+                            {
+                                flows.lock().unwrap().push((known, cookie.clone()));
+                            }
+                        }
+                        _ => split.errors += 1,
+                    }
+                }
+                split
+            })
+        })
+        .collect();
+    let mut all = Split::default();
+    for t in tasks {
+        let s = t.await.unwrap();
+        all.known.merge(&s.known);
+        all.unknown.merge(&s.unknown);
+        all.errors += s.errors;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let flows = std::mem::take(&mut *flows.lock().unwrap());
+    (all, flows, elapsed)
+}
+
+/// "Send code" once per flow, from `CONCURRENCY` connections, known and unknown interleaved.
+async fn sends(port: u16, mut flows: Vec<(bool, String)>) -> (Split, f64) {
+    // Interleave known and unknown so both meet the same server state.
+    flows.sort_by_key(|(known, _)| *known);
+    let half = flows.len() / 2;
+    let (a, b) = flows.split_at(half);
+    let mixed: Vec<_> = a
+        .iter()
+        .zip(b.iter())
+        .flat_map(|(x, y)| [x.clone(), y.clone()])
+        .collect();
+    let queue = Arc::new(Mutex::new(mixed));
+    let until = Instant::now() + PHASE;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let queue = queue.clone();
+            tokio::spawn(async move {
+                let mut c = Client::connect(port).await.expect("connect");
+                let mut split = Split::default();
+                let mut n = 0;
+                while Instant::now() < until {
+                    let Some((known, cookie)) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    n += 1;
+                    c.forwarded = shopper(n);
+                    let t = Instant::now();
+                    match c.send("POST", "/api/recover_send", &cookie, "").await {
+                        Ok(a) if a.status == 200 => {
+                            let l = if known {
+                                &mut split.known
+                            } else {
+                                &mut split.unknown
+                            };
+                            l.add(t.elapsed());
+                        }
+                        _ => split.errors += 1,
+                    }
+                }
+                split
+            })
+        })
+        .collect();
+    let mut all = Split::default();
+    for t in tasks {
+        let s = t.await.unwrap();
+        all.known.merge(&s.known);
+        all.unknown.merge(&s.unknown);
+        all.errors += s.errors;
+    }
+    (all, started.elapsed().as_secs_f64())
+}
+
+/// argon2id hashes per second with the server's default parameters, one thread per core.
+fn argon2_ceiling(cores: usize) -> f64 {
+    use argon2::{Algorithm, Argon2, Block, Params, Version};
+    let params = Params::new(19_456, 2, 1, Some(32)).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let (stop, count, params) = (stop.clone(), count.clone(), params.clone());
+            std::thread::spawn(move || {
+                let mut memory = vec![Block::default(); params.block_count()];
+                let mut out = [0u8; 32];
+                let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                while !stop.load(Ordering::Relaxed) {
+                    a.hash_password_into_with_memory(
+                        b"Tangerine7Harbor",
+                        b"saltsaltsaltsalt",
+                        &mut out,
+                        &mut memory,
+                    )
+                    .unwrap();
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(5));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
+    count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Sign-ins with the right password from `CONCURRENCY` connections, and meanwhile one
+/// connection loading a page: sign-ins per second, their latencies, and the page's.
+async fn sign_ins(port: u16) -> (f64, Latencies, Latencies, u64) {
+    let until = Instant::now() + PHASE;
+    let started = Instant::now();
+    let signers: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut c = Client::connect(port).await.expect("connect");
+                let (mut l, mut errors) = (Latencies::default(), 0u64);
+                let mut n = 0;
+                while Instant::now() < until {
+                    n += 1;
+                    let form = format!("email=known{}%40example.com&password={PW}", n % ACCOUNTS);
+                    let t = Instant::now();
+                    match c.send("POST", "/api/login", "", &form).await {
+                        Ok(a) if a.status == 200 => l.add(t.elapsed()),
+                        _ => errors += 1,
+                    }
+                }
+                (l, errors)
+            })
+        })
+        .collect();
+    let page = tokio::spawn(async move {
+        let mut c = Client::connect(port).await.expect("connect");
+        let mut l = Latencies::default();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        while Instant::now() < until {
+            let t = Instant::now();
+            if c.send("GET", "/login", "", "").await.is_ok() {
+                l.add(t.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        l
+    });
+    let (mut all, mut errors) = (Latencies::default(), 0);
+    for s in signers {
+        let (l, e) = s.await.unwrap();
+        all.merge(&l);
+        errors += e;
+    }
+    let rate = all.0.len() as f64 / started.elapsed().as_secs_f64();
+    (rate, all, page.await.unwrap(), errors)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let db_kind = args.first().map_or("sqlite", String::as_str).to_string();
+    let out = args.get(1).cloned();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut t = Table(String::new());
+    let _ = writeln!(
+        t.0,
+        "Rekey benchmark — {db_kind}, {cores} cores, {CONCURRENCY} connections, loopback\n\n| measure | figure | budget (DESIGN.md §8) | |\n|---|---|---|---|"
+    );
+
+    // Sizes of what the browser downloads.
+    let pkg = "target/site/pkg";
+    let mut brotli_total = 0;
+    for (name, file) in [("WebAssembly", "rekey.wasm"), ("JS", "rekey.js")] {
+        let path = format!("{pkg}/{file}");
+        let br = file_len(&format!("{path}.br"));
+        brotli_total += br;
+        t.row(
+            &format!("{name} raw / gzip / brotli"),
+            format!(
+                "{} / {} / {}",
+                kb(file_len(&path)),
+                kb(gzip_len(&path)),
+                kb(br)
+            ),
+            "",
+            None,
+        );
+    }
+    t.row(
+        "WebAssembly + JS, brotli",
+        kb(brotli_total),
+        "≤ 250 KB (target 150 KB)",
+        Some(brotli_total <= 250_000),
+    );
+
+    // The argon2id ceiling first, alone on the machine.
+    let ceiling = argon2_ceiling(cores);
+
+    let url = fresh_database(&db_kind).await;
+    for i in 0..ACCOUNTS {
+        let email = format!("known{i}@example.com");
+        server_command(
+            &url,
+            &["user", "create", "--email", &email, "--password", PW],
+        );
+    }
+    let server = Server::start(
+        &url,
+        &[
+            ("SLIDER_POLICY", "never"),
+            ("SMS_POLICY", "never"),
+            // The bench stands in for many shoppers: it is the trusted proxy and names a
+            // different client network per request (per-network limits stay at their default).
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+            // A few accounts receive thousands of codes here; real ones are capped at 10 a day.
+            ("CODES_PER_ACCOUNT_PER_DAY", "1000000000"),
+        ],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = server.rss_mib();
+
+    for path in ["/login", "/recover"] {
+        let (head, full) = pages(server.port, path).await;
+        t.row(
+            &format!("`{path}` time to first byte, p50 / p99"),
+            p50_p99(&head),
+            "p50 ≤ 2 ms",
+            Some(head.quantile_ms(0.5) <= 2.0),
+        );
+        t.row(
+            &format!("`{path}` full HTML, p50 / p99"),
+            p50_p99(&full),
+            "",
+            None,
+        );
+    }
+
+    let (start, flows, start_secs) = starts(server.port).await;
+    let n = start.known.0.len() + start.unknown.0.len();
+    t.row(
+        "start recovery: requests/s",
+        format!("{:.0}/s ({} errors)", n as f64 / start_secs, start.errors),
+        "",
+        None,
+    );
+    t.row(
+        "start recovery, known address, p50 / p99",
+        p50_p99(&start.known),
+        "",
+        None,
+    );
+    t.row(
+        "start recovery, unknown address, p50 / p99",
+        p50_p99(&start.unknown),
+        "",
+        None,
+    );
+    let gap = start.known.quantile_ms(0.5) - start.unknown.quantile_ms(0.5);
+    t.row(
+        "start recovery, known − unknown p50",
+        format!("{:+.3} ms", gap),
+        "< 1 ms",
+        Some(gap.abs() < 1.0),
+    );
+
+    let (send, send_secs) = sends(server.port, flows).await;
+    let n = send.known.0.len() + send.unknown.0.len();
+    let mut both = send.known.clone();
+    both.merge(&send.unknown);
+    let rate = n as f64 / send_secs;
+    t.row(
+        "send code: requests/s, p99",
+        format!(
+            "{rate:.0}/s, {:.2} ms ({} errors)",
+            both.quantile_ms(0.99),
+            send.errors
+        ),
+        "≥ 2,000/s, p99 ≤ 20 ms (SQLite)",
+        Some(rate >= 2_000.0 && both.quantile_ms(0.99) <= 20.0),
+    );
+    t.row(
+        "send code, known address, p50 / p99",
+        p50_p99(&send.known),
+        "",
+        None,
+    );
+    t.row(
+        "send code, unknown address, p50 / p99",
+        p50_p99(&send.unknown),
+        "",
+        None,
+    );
+    let gap = send.known.quantile_ms(0.5) - send.unknown.quantile_ms(0.5);
+    t.row(
+        "send code, known − unknown p50",
+        format!("{:+.3} ms", gap),
+        "< 1 ms",
+        Some(gap.abs() < 1.0),
+    );
+
+    let (rate, signin, page, errors) = sign_ins(server.port).await;
+    t.row(
+        "argon2id ceiling (same parameters, all cores, tight loop)",
+        format!("{ceiling:.1} hashes/s"),
+        "",
+        None,
+    );
+    t.row(
+        "sign-in, right password: requests/s, p50 / p99",
+        format!("{rate:.1}/s, {} ({errors} errors)", p50_p99(&signin)),
+        "",
+        None,
+    );
+    t.row(
+        "sign-ins / argon2id ceiling",
+        format!("{:.0} %", rate / ceiling * 100.0),
+        "≥ 90 %",
+        Some(rate / ceiling >= 0.9),
+    );
+    t.row(
+        "`/login` p99 while sign-ins saturate the pool",
+        format!("{:.2} ms", page.quantile_ms(0.99)),
+        "≤ 20 ms",
+        Some(page.quantile_ms(0.99) <= 20.0),
+    );
+    let end = server.rss_mib();
+    t.row(
+        "server RSS, idle",
+        format!("{idle:.1} MB"),
+        "< 30 MB",
+        Some(idle < 30.0),
+    );
+    t.row(
+        "server RSS, after the load",
+        format!("{end:.1} MB"),
+        "",
+        None,
+    );
+    drop(server);
+
+    print!("{}", t.0);
+    if let Some(path) = out {
+        std::fs::write(&path, &t.0).expect("write the table");
+        println!("\n(written to {path})");
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `make bench`: the release build measured against the budgets of DESIGN.md §8, one table,
+# also written to bench/latest.md. BENCH_DB=postgres runs it on PostgreSQL. Loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db=${BENCH_DB:-sqlite}
+if [ "$db" = postgres ]; then
+  TEST_POSTGRES_URL=$(scripts/postgres.sh)
+  export TEST_POSTGRES_URL
+fi
+export SERVER_BIN="$CARGO_TARGET_DIR/release/server"
+cargo build --release -p backend --example bench
+mkdir -p bench
+out=bench/latest.md
+[ "$db" = postgres ] && out=bench/latest-postgres.md
+"$CARGO_TARGET_DIR/release/examples/bench" "$db" "$out"
