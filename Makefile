@@ -29,7 +29,7 @@ test: tools test-deps build
 
 ## snapshots: re-take the gallery screenshots (end2end/snapshots/) after a change of look
 snapshots: tools test-deps build
-	@scripts/e2e.sh gallery --update-snapshots
+	@scripts/e2e.sh --project gallery --no-deps --update-snapshots
 
 ## proptest: the parser and trajectory property tests with 50,000 cases each (make test runs 256)
 proptest:

@@ -42,10 +42,18 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'hydrated', use: { javaScriptEnabled: true }, testIgnore: /slider\.spec/ },
+    { name: 'hydrated', use: { javaScriptEnabled: true }, testIgnore: /(slider|gallery)\.spec/ },
     // Every form must work as a plain HTML post before (or without) the WebAssembly.
-    { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@nojs/, testIgnore: /slider\.spec/ },
+    { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@nojs/, testIgnore: /(slider|gallery)\.spec/ },
     { name: 'slider', use: { javaScriptEnabled: true, baseURL: sliderURL }, testMatch: /slider\.spec/ },
+    // The screenshots load the machine (138 pages, axe on 92): they run after the others, so
+    // the slider's timing-sensitive drags never share the CPU with them.
+    {
+      name: 'gallery',
+      use: { javaScriptEnabled: true },
+      testMatch: /gallery\.spec/,
+      dependencies: ['hydrated', 'no-js', 'slider'],
+    },
   ],
   webServer: [server(port, databaseUrl, 'never'), server(sliderPort, sliderDatabaseUrl, 'always', 'always')],
 });

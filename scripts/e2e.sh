@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Playwright in Debian's chromium against the release server on a fresh SQLite database.
-# Arguments go to `playwright test` (e.g. `gallery --update-snapshots` for `make snapshots`).
+# Arguments go to `playwright test` (`make snapshots` passes `--project gallery --no-deps --update-snapshots`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 e2e_dir=$(mktemp -d -t rekey-e2e.XXXXXX)

@@ -5,6 +5,9 @@ import { expectAccessible } from './axe';
 // Runs against the second server, where SLIDER_POLICY=always: every recovery shows the slider.
 // The server judges with its real rules; nothing here is a bypass.
 
+// Waits are generous: proof-of-work and drags run slower on a busy machine.
+test.describe.configure({ timeout: 60_000 });
+
 const handle = (page: Page) => page.getByRole('slider', { name: 'Drag to verify' });
 const status = (page: Page) => page.locator('.slider__status');
 
@@ -48,7 +51,7 @@ async function humanDrag(page: Page) {
 test('a person drags the slider and goes on to "Verify now"', async ({ page }) => {
   await toTheSlider(page);
   await humanDrag(page);
-  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 10_000 });
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 20_000 });
   await expect(page.getByRole('button', { name: 'Verify now' })).toBeVisible();
 });
 
@@ -60,12 +63,12 @@ test('a scripted straight drag is refused, then a person passes', async ({ page 
   await page.mouse.down();
   await page.mouse.move(g.x + g.travel + 5, g.y, { steps: 10 });
   await page.mouse.up();
-  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 10_000 });
+  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 20_000 });
   await expect(page).toHaveURL(/\/recover\/check$/);
   // A fresh challenge: a real drag still works.
   await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
   await humanDrag(page);
-  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 10_000 });
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 20_000 });
 });
 
 test('synthetic events (dispatchEvent) are refused', async ({ page }) => {
@@ -90,7 +93,7 @@ test('synthetic events (dispatchEvent) are refused', async ({ page }) => {
     await new Promise((ok) => setTimeout(ok, 90));
     fire('pointerup', x0 + travel, y0);
   });
-  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 10_000 });
+  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 20_000 });
   await expect(page).toHaveURL(/\/recover\/check$/);
 });
 
@@ -147,7 +150,7 @@ test('sign-in after five wrong passwords asks for the slider first', async ({ pa
   await expect(page.getByRole('alert')).toHaveText('For your safety, slide to verify below, then sign in again.');
   await expect(handle(page)).toBeVisible();
   await humanDrag(page);
-  await expect(status(page)).toHaveText('Verified.', { timeout: 10_000 });
+  await expect(status(page)).toHaveText('Verified.', { timeout: 20_000 });
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
 });
@@ -164,7 +167,7 @@ test('with SMS_POLICY=always the texted code finishes the journey', async ({ bro
   await expect(page).toHaveURL(/\/recover\/check$/);
   await expect(handle(page)).toBeVisible();
   await humanDrag(page);
-  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 10_000 });
+  await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 20_000 });
   await page.getByRole('button', { name: 'Verify now' }).click();
   await page.getByRole('button', { name: 'Send me a verification code' }).click();
   await page.getByLabel('Verification code').fill(await recoveryCode(page.request, email));
@@ -187,6 +190,6 @@ test('the slider screen has no axe violations, idle and after a failure', async 
   await page.mouse.down();
   await page.mouse.move(g.x + g.travel + 5, g.y, { steps: 10 });
   await page.mouse.up();
-  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 10_000 });
+  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 20_000 });
   await expectAccessible(page, '/recover/check after a failure');
 });
