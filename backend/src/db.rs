@@ -5,7 +5,7 @@
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,16 +66,20 @@ impl WriteTx {
     }
 }
 
-/// Whether the database answered its last check, shared by everything holding this pool.
-/// Pages answer "temporarily unavailable" at once while it is down instead of each waiting
-/// for a connection.
+/// Whether the database is answering, shared by everything holding this pool. Pages answer
+/// "temporarily unavailable" at once while it is down instead of each waiting for a
+/// connection. Down takes two failed checks in a row, so one check stuck behind a busy pool
+/// does not turn a load spike into an outage.
 #[derive(Debug, Clone)]
-pub struct Health(Arc<AtomicBool>);
+pub struct Health(Arc<AtomicU32>);
+
+/// Failed checks in a row that count as down.
+const DOWN_AFTER: u32 = 2;
 
 impl Health {
-    /// True unless the last check failed.
+    /// True unless the last checks failed.
     pub fn is_up(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.load(Ordering::Relaxed) < DOWN_AFTER
     }
 }
 
@@ -133,7 +137,7 @@ impl Db {
         Ok(Db {
             pool,
             engine,
-            health: Health(Arc::new(AtomicBool::new(true))),
+            health: Health(Arc::new(AtomicU32::new(0))),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
@@ -186,12 +190,16 @@ impl Db {
         let ok = tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").fetch_one(&self.pool))
             .await
             .is_ok_and(|r| r.is_ok());
-        if ok != self.health.0.swap(ok, Ordering::Relaxed) {
-            if ok {
-                tracing::info!("the database answers again");
-            } else {
-                tracing::error!("the database does not answer");
-            }
+        let was_up = self.health.is_up();
+        if ok {
+            self.health.0.store(0, Ordering::Relaxed);
+        } else {
+            self.health.0.fetch_add(1, Ordering::Relaxed);
+        }
+        match (was_up, self.health.is_up()) {
+            (false, true) => tracing::info!("the database answers again"),
+            (true, false) => tracing::error!("the database does not answer"),
+            _ => {}
         }
         ok
     }
