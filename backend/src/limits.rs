@@ -90,6 +90,31 @@ pub async fn record_in(
     Ok(())
 }
 
+/// Several events at once inside the caller's transaction: one statement, so a write
+/// transaction holds the lock for one round trip instead of one per event.
+pub async fn record_all_in(
+    conn: &mut AnyConnection,
+    events: &[(&str, &str)],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..events.len())
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO attempts (kind, subject, at) VALUES {}",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (kind, subject) in events {
+        query = query.bind(*kind).bind(*subject).bind(now);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
 /// [`count_since`] inside the caller's transaction (the count a decision is made on).
 pub async fn count_in(
     conn: &mut AnyConnection,

@@ -357,8 +357,15 @@ pub async fn send_code(
         }
         (None, false) => outbox::enqueue_suppressed(&mut tx, &message, now).await?,
     }
-    limits::record_in(&mut tx, kind::RECOVERY_CODE_ACCOUNT, &flow.account_key, now).await?;
-    limits::record_in(&mut tx, kind::RECOVERY_SEND_NETWORK, &network_subject, now).await?;
+    limits::record_all_in(
+        &mut tx,
+        &[
+            (kind::RECOVERY_CODE_ACCOUNT, flow.account_key.as_str()),
+            (kind::RECOVERY_SEND_NETWORK, network_subject.as_str()),
+        ],
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(next)
 }
@@ -737,15 +744,18 @@ async fn send_sms(
         body_html: String::new(),
     };
     outbox::enqueue(tx, &message, now).await?;
-    for (kind, subject) in [
-        (kind::SMS_CODE_ACCOUNT, flow.account_key.as_str()),
-        (kind::SMS_NUMBER, number.as_str()),
-        (kind::SMS_COUNTRY, country.as_str()),
-        (kind::SMS_ALL, "all"),
-        (kind::RECOVERY_SEND_NETWORK, network_subject),
-    ] {
-        limits::record_in(tx, kind, subject, now).await?;
-    }
+    limits::record_all_in(
+        tx,
+        &[
+            (kind::SMS_CODE_ACCOUNT, flow.account_key.as_str()),
+            (kind::SMS_NUMBER, number.as_str()),
+            (kind::SMS_COUNTRY, country.as_str()),
+            (kind::SMS_ALL, "all"),
+            (kind::RECOVERY_SEND_NETWORK, network_subject),
+        ],
+        now,
+    )
+    .await?;
     Ok(())
 }
 
