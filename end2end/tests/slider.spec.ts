@@ -48,9 +48,31 @@ async function humanDrag(page: Page) {
   await page.mouse.up();
 }
 
+/**
+ * A person's drag, tried again when refused, as a person would (the widget offers a fresh
+ * challenge): Playwright's mouse on a busy CI machine can stall between moves long enough for
+ * the judge to see a robot. At most three tries; a try that was needed is noted in the report.
+ */
+async function dragAsPerson(page: Page) {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await humanDrag(page);
+    const deadline = Date.now() + 20_000;
+    let outcome = 'waiting';
+    while (outcome === 'waiting' && Date.now() < deadline) {
+      const text = (await status(page).textContent({ timeout: 500 }).catch(() => '')) ?? '';
+      if (text.includes("Couldn't verify")) outcome = 'refused';
+      else if (text.includes('Verified.') || /\/recover\/verify$/.test(page.url())) outcome = 'passed';
+      else await page.waitForTimeout(100);
+    }
+    if (outcome !== 'refused') return;
+    test.info().annotations.push({ type: 'retry', description: `drag ${attempt} refused; trying again` });
+    await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
+  }
+}
+
 test('a person drags the slider and goes on to "Verify now"', async ({ page }) => {
   await toTheSlider(page);
-  await humanDrag(page);
+  await dragAsPerson(page);
   await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 20_000 });
   await expect(page.getByRole('button', { name: 'Verify now' })).toBeVisible();
 });
@@ -67,7 +89,7 @@ test('a scripted straight drag is refused, then a person passes', async ({ page 
   await expect(page).toHaveURL(/\/recover\/check$/);
   // A fresh challenge: a real drag still works.
   await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
-  await humanDrag(page);
+  await dragAsPerson(page);
   await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 20_000 });
 });
 
@@ -149,7 +171,7 @@ test('sign-in after five wrong passwords asks for the slider first', async ({ pa
   await signIn(page, email, GOOD_PASSWORD);
   await expect(page.getByRole('alert')).toHaveText('For your safety, slide to verify below, then sign in again.');
   await expect(handle(page)).toBeVisible();
-  await humanDrag(page);
+  await dragAsPerson(page);
   await expect(status(page)).toHaveText('Verified.', { timeout: 20_000 });
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
@@ -166,7 +188,7 @@ test('with SMS_POLICY=always the texted code finishes the journey', async ({ bro
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page).toHaveURL(/\/recover\/check$/);
   await expect(handle(page)).toBeVisible();
-  await humanDrag(page);
+  await dragAsPerson(page);
   await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 20_000 });
   await page.getByRole('button', { name: 'Verify now' }).click();
   await page.getByRole('button', { name: 'Send me a verification code' }).click();
