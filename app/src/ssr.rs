@@ -47,15 +47,16 @@ pub async fn client_network() -> String {
     let Ok(ConnectInfo(addr)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
         return "unknown".into();
     };
-    let trusted = state()
-        .map(|s| s.config.trusted_proxies.clone())
-        .unwrap_or_default();
+    let Ok(state) = state() else {
+        return backend::limits::network_of(addr.ip());
+    };
     let parts = use_context::<http::request::Parts>();
     let forwarded = parts
         .iter()
         .flat_map(|p| p.headers.get_all("x-forwarded-for"))
         .filter_map(|v| v.to_str().ok());
-    backend::limits::network_of(backend::net::client_ip(addr.ip(), forwarded, &trusted))
+    let ip = backend::net::client_ip(addr.ip(), forwarded, &state.config.trusted_proxies);
+    backend::limits::network_of(ip)
 }
 
 /// Returns `err`, and for script callers sets the HTTP status that fits it.

@@ -88,6 +88,38 @@ struct Split {
     errors: u64,
 }
 
+impl Split {
+    fn absorb(&mut self, other: Split) {
+        self.known.merge(&other.known);
+        self.unknown.merge(&other.unknown);
+        self.errors += other.errors;
+    }
+
+    /// The known and unknown rows of `what`, and the difference of their p50s (the
+    /// enumeration gap).
+    fn rows(&self, t: &mut Table, what: &str) {
+        t.row(
+            &format!("{what}, known address, p50 / p99"),
+            p50_p99(&self.known),
+            "",
+            None,
+        );
+        t.row(
+            &format!("{what}, unknown address, p50 / p99"),
+            p50_p99(&self.unknown),
+            "",
+            None,
+        );
+        let gap = self.known.quantile_ms(0.5) - self.unknown.quantile_ms(0.5);
+        t.row(
+            &format!("{what}, known − unknown p50"),
+            format!("{gap:+.3} ms"),
+            "< 1 ms",
+            Some(gap.abs() < 1.0),
+        );
+    }
+}
+
 /// Recovery starts from `CONCURRENCY` connections for `PHASE`, known and unknown addresses
 /// alternating; returns the latencies and the flow cookies for the send phase.
 async fn starts(port: u16) -> (Split, Vec<(bool, String)>, f64) {
@@ -137,10 +169,7 @@ async fn starts(port: u16) -> (Split, Vec<(bool, String)>, f64) {
         .collect();
     let mut all = Split::default();
     for t in tasks {
-        let s = t.await.unwrap();
-        all.known.merge(&s.known);
-        all.unknown.merge(&s.unknown);
-        all.errors += s.errors;
+        all.absorb(t.await.unwrap());
     }
     let elapsed = started.elapsed().as_secs_f64();
     let flows = std::mem::take(&mut *flows.lock().unwrap());
@@ -193,10 +222,7 @@ async fn sends(port: u16, mut flows: Vec<(bool, String)>) -> (Split, f64) {
         .collect();
     let mut all = Split::default();
     for t in tasks {
-        let s = t.await.unwrap();
-        all.known.merge(&s.known);
-        all.unknown.merge(&s.unknown);
-        all.errors += s.errors;
+        all.absorb(t.await.unwrap());
     }
     (all, started.elapsed().as_secs_f64())
 }
@@ -372,25 +398,7 @@ async fn main() {
         "",
         None,
     );
-    t.row(
-        "start recovery, known address, p50 / p99",
-        p50_p99(&start.known),
-        "",
-        None,
-    );
-    t.row(
-        "start recovery, unknown address, p50 / p99",
-        p50_p99(&start.unknown),
-        "",
-        None,
-    );
-    let gap = start.known.quantile_ms(0.5) - start.unknown.quantile_ms(0.5);
-    t.row(
-        "start recovery, known − unknown p50",
-        format!("{:+.3} ms", gap),
-        "< 1 ms",
-        Some(gap.abs() < 1.0),
-    );
+    start.rows(&mut t, "start recovery");
 
     let (send, send_secs) = sends(server.port, flows).await;
     let n = send.known.0.len() + send.unknown.0.len();
@@ -407,25 +415,7 @@ async fn main() {
         "≥ 2,000/s, p99 ≤ 20 ms (SQLite)",
         Some(rate >= 2_000.0 && both.quantile_ms(0.99) <= 20.0),
     );
-    t.row(
-        "send code, known address, p50 / p99",
-        p50_p99(&send.known),
-        "",
-        None,
-    );
-    t.row(
-        "send code, unknown address, p50 / p99",
-        p50_p99(&send.unknown),
-        "",
-        None,
-    );
-    let gap = send.known.quantile_ms(0.5) - send.unknown.quantile_ms(0.5);
-    t.row(
-        "send code, known − unknown p50",
-        format!("{:+.3} ms", gap),
-        "< 1 ms",
-        Some(gap.abs() < 1.0),
-    );
+    send.rows(&mut t, "send code");
 
     let (rate, signin, page, errors) = sign_ins(server.port).await;
     t.row(

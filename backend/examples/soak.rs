@@ -171,19 +171,11 @@ async fn main() {
         let (served, warm) = (served.clone(), warm.clone());
         let pid = server.child.id();
         tokio::spawn(async move {
-            let rss = || {
-                std::fs::read_to_string(format!("/proc/{pid}/status"))
-                    .unwrap_or_default()
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-                    .map_or(0.0, |kb| kb / 1024.0)
-            };
             let mut tick = tokio::time::interval(Duration::from_secs(15));
             tick.tick().await;
             loop {
                 tick.tick().await;
-                let now = rss();
+                let now = load::rss_mib(pid);
                 let mut w = warm.lock().unwrap();
                 if *w == 0.0 {
                     *w = now;

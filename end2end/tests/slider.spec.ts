@@ -48,6 +48,16 @@ async function humanDrag(page: Page) {
   await page.mouse.up();
 }
 
+/** A script's drag: straight, evenly spaced, no tremor. */
+async function straightDrag(page: Page) {
+  await page.waitForTimeout(700);
+  const g = await geometry(page);
+  await page.mouse.move(g.x, g.y);
+  await page.mouse.down();
+  await page.mouse.move(g.x + g.travel + 5, g.y, { steps: 10 });
+  await page.mouse.up();
+}
+
 /**
  * A person's drag, tried again when refused, as a person would (the widget offers a fresh
  * challenge): Playwright's mouse on a busy CI machine can stall between moves long enough for
@@ -79,12 +89,7 @@ test('a person drags the slider and goes on to "Verify now"', async ({ page }) =
 
 test('a scripted straight drag is refused, then a person passes', async ({ page }) => {
   await toTheSlider(page);
-  await page.waitForTimeout(700);
-  const g = await geometry(page);
-  await page.mouse.move(g.x, g.y);
-  await page.mouse.down();
-  await page.mouse.move(g.x + g.travel + 5, g.y, { steps: 10 });
-  await page.mouse.up();
+  await straightDrag(page);
   await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 20_000 });
   await expect(page).toHaveURL(/\/recover\/check$/);
   // A fresh challenge: a real drag still works.
@@ -206,12 +211,7 @@ test('with SMS_POLICY=always the texted code finishes the journey', async ({ bro
 test('the slider screen has no axe violations, idle and after a failure', async ({ page }) => {
   await toTheSlider(page);
   await expectAccessible(page, '/recover/check');
-  await page.waitForTimeout(700);
-  const g = await geometry(page);
-  await page.mouse.move(g.x, g.y);
-  await page.mouse.down();
-  await page.mouse.move(g.x + g.travel + 5, g.y, { steps: 10 });
-  await page.mouse.up();
+  await straightDrag(page);
   await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 20_000 });
   await expectAccessible(page, '/recover/check after a failure');
 });
