@@ -1,14 +1,18 @@
 //! Sign in, sign up (confirmed by an e-mailed code), and the account page.
 
+mod activity;
 mod confirm;
 mod login;
 mod profile;
 mod register;
+mod wasnt_me;
 
+pub use activity::{describe as describe_event, Activity, ActivityEntry, ActivityPage};
 pub use confirm::ConfirmPage;
 pub use login::LoginPage;
 pub use profile::AccountPage;
 pub use register::RegisterPage;
+pub use wasnt_me::{Reported, WasntMePage};
 
 use domain::Policy;
 use leptos::prelude::*;

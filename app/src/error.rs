@@ -51,6 +51,9 @@ pub enum AccountError {
     ChallengeRequired,
     #[error("Please sign in first.")]
     NotSignedIn,
+    /// A "This wasn't me" link that was used already or is older than 7 days.
+    #[error("This link was used already or has expired. If you still need help, use \u{201c}Forgot password?\u{201d} or contact support.")]
+    LinkUsed,
     #[error("We're very busy right now. Please try again in a moment.")]
     Busy,
     #[error("Something went wrong on our side. Please try again.")]
@@ -110,6 +113,7 @@ impl AccountError {
             | AccountError::SmsUnavailable => 429,
             AccountError::NotVerified | AccountError::ChallengeRequired => 403,
             AccountError::NoSignup | AccountError::BadRequest(_) => 400,
+            AccountError::LinkUsed => 410,
             AccountError::Busy | AccountError::Unavailable => 503,
         }
     }

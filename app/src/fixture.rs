@@ -30,6 +30,10 @@ pub struct Fixture {
     pub slider: Option<(SliderState, f64, bool)>,
     /// Buttons of the page's main form show "submitting".
     pub submitting: bool,
+    /// What a "This wasn't me" link reports (`None`: the link was used or expired).
+    pub report: Option<crate::account::Reported>,
+    /// The events `/account/activity` lists.
+    pub activity: Option<crate::account::Activity>,
 }
 
 /// The fixture the current screen is rendered from, if it is in the gallery.

@@ -40,10 +40,11 @@ struct State {
 }
 
 /// The e-mail templates, by file name under `backend/templates/` (shown by `/dev/mail/{name}`).
-pub const MAILS: [&str; 5] = [
+pub const MAILS: [&str; 6] = [
     "recovery_code",
     "recovery_unknown",
     "password_changed",
+    "new_sign_in",
     "signup_code",
     "signup_exists",
 ];

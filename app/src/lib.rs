@@ -70,6 +70,12 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/account/activity")
+                    view=account::ActivityPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/wasnt-me") view=account::WasntMePage ssr=SsrMode::Async />
                 <Route path=path!("/recover") view=recover::RecoverPage />
                 // Development only: the server answers 404 here in production mode.
                 <Route path=path!("/dev/gallery") view=gallery::GalleryPage />

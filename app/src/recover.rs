@@ -45,12 +45,12 @@ pub async fn recovery_flow() -> Result<Option<FlowView>, AccountError> {
 /// Opens a recovery flow for `email` in this browser.
 #[server(endpoint = "recover_start")]
 pub async fn recover_start(email: String) -> Result<(), AccountError> {
-    use crate::ssr::{client_network, cookie, set_cookie, state};
+    use crate::ssr::{client, cookie, set_cookie, state};
     use backend::recovery::{self, COOKIE};
     let state = state()?;
-    let network = client_network().await;
+    let client = client().await;
     let previous = cookie(COOKIE);
-    match recovery::start(&state, &email, previous.as_deref(), &network).await {
+    match recovery::start_from(&state, &email, previous.as_deref(), &client).await {
         Ok(started) => {
             set_cookie(&backend::sessions::cookie_header(
                 COOKIE,
@@ -270,4 +270,17 @@ where
         </Suspense>
     }
     .into_any()
+}
+
+/// After "This wasn't me" (`?secured=1`): what was done, and what comes next.
+#[component]
+pub(crate) fn SecuredNotice() -> impl IntoView {
+    let secured = crate::fixture::query("secured");
+    view! {
+        <Show when=move || secured.get().is_some()>
+            <p class="alert alert--info" role="status">
+                "Done: every device was signed out of your account. Now let's make sure it's you, then you can choose a new password."
+            </p>
+        </Show>
+    }
 }

@@ -37,26 +37,55 @@ pub fn set_cookie(value: &str) {
     }
 }
 
-/// The client's network (IPv4 /24, IPv6 /56) for per-network limits.
-///
-/// The socket's peer address, or behind `TRUSTED_PROXIES` the rightmost `X-Forwarded-For`
-/// entry that is not one of them (see `backend::net`).
-pub async fn client_network() -> String {
+/// The client's address: the socket's peer, or behind `TRUSTED_PROXIES` the rightmost
+/// `X-Forwarded-For` entry that is not one of them (see `backend::net`). `None` when the
+/// request came without a socket (router tests).
+async fn client_ip() -> Option<std::net::IpAddr> {
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
-    let Ok(ConnectInfo(addr)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
-        return "unknown".into();
-    };
+    let ConnectInfo(addr) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok()?;
     let Ok(state) = state() else {
-        return backend::limits::network_of(addr.ip());
+        return Some(addr.ip());
     };
     let parts = use_context::<http::request::Parts>();
     let forwarded = parts
         .iter()
         .flat_map(|p| p.headers.get_all("x-forwarded-for"))
         .filter_map(|v| v.to_str().ok());
-    let ip = backend::net::client_ip(addr.ip(), forwarded, &state.config.trusted_proxies);
-    backend::limits::network_of(ip)
+    Some(backend::net::client_ip(
+        addr.ip(),
+        forwarded,
+        &state.config.trusted_proxies,
+    ))
+}
+
+/// The client's network (IPv4 /24, IPv6 /56) for per-network limits.
+pub async fn client_network() -> String {
+    client_ip()
+        .await
+        .map_or_else(|| "unknown".into(), backend::limits::network_of)
+}
+
+/// Who is asking: network, masked address, browser name and device cookie, for the limits and
+/// the account's activity.
+pub async fn client() -> backend::activity::Client {
+    let agent = use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let device = cookie(backend::devices::COOKIE);
+    match client_ip().await {
+        Some(ip) => backend::activity::Client::from_request(ip, &agent, device),
+        None => backend::activity::Client {
+            agent: domain::agent::describe(&agent),
+            device,
+            ..backend::activity::Client::at("unknown")
+        },
+    }
 }
 
 /// Returns `err`, and for script callers sets the HTTP status that fits it.

@@ -4,6 +4,7 @@
 //! hash the password, store a pending sign-up and queue one e-mail. A new address gets a code;
 //! a taken one gets "you already have an account" and a pending row whose code nobody knows.
 
+use crate::activity::{self, event, Client};
 use crate::crypto::{constant_time_eq, new_code, new_id, new_token, token_hash};
 use crate::db::col;
 use crate::hasher::{HashError, Verified};
@@ -197,12 +198,22 @@ pub async fn pending_signup(state: &AppState, token: &str) -> Result<Option<Stri
     Ok(Some(Email::parse(&email).map_or(email, |e| e.masked())))
 }
 
-/// Checks the e-mailed code; on success creates the account, signs in, and returns the
-/// session token. Each pending sign-up allows a few wrong tries, then dies.
+/// [`confirm_signup_from`] for a caller that is not a browser request (tests, tools).
 pub async fn confirm_signup(
     state: &AppState,
     token: &str,
     code: &str,
+) -> Result<String, ConfirmError> {
+    confirm_signup_from(state, token, code, &Client::at("unknown")).await
+}
+
+/// Checks the e-mailed code; on success creates the account, signs `client` in, and returns
+/// the session token. Each pending sign-up allows a few wrong tries, then dies.
+pub async fn confirm_signup_from(
+    state: &AppState,
+    token: &str,
+    code: &str,
+    client: &Client,
 ) -> Result<String, ConfirmError> {
     let code = Code::parse(code)?;
     let id_hash = token_hash(token);
@@ -259,21 +270,30 @@ pub async fn confirm_signup(
         // Someone else finished a sign-up for this address first.
         return Err(ConfirmError::CodeDead);
     };
-    audit(&mut tx, Some(&user_id), "account_created", now).await?;
-    let session = sessions::create(&mut tx, state, &user_id).await?;
+    activity::record(
+        &mut tx,
+        Some(&user_id),
+        event::ACCOUNT_CREATED,
+        None,
+        Some(client),
+        now,
+    )
+    .await?;
+    let session = sessions::create(&mut tx, state, &user_id, client).await?;
     tx.commit().await?;
     tracing::info!(email = %email.masked(), "account created");
     Ok(session)
 }
 
-/// Signs in; returns a new session token.
+/// Signs in from a caller that knows only the client's network (tests, tools); returns a new
+/// session token.
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
     network: &str,
 ) -> Result<String, LoginError> {
-    login_with_pass(state, email, password, network, None).await
+    login_with_pass(state, email, password, &Client::at(network), None).await
 }
 
 /// The keys a sign-in's counters and slider challenges use: (address, network).
@@ -284,19 +304,21 @@ pub fn login_subjects(state: &AppState, email: &Email, network: &str) -> (String
     )
 }
 
-/// Signs in, with the one-time pass of a slider challenge when repeated failures ask for one.
+/// Signs `client` in, with the one-time pass of a slider challenge when repeated failures ask
+/// for one. A browser the account has not used before is recorded as a new device and the
+/// owner is e-mailed "new sign-in", with its "This wasn't me" link.
 pub async fn login_with_pass(
     state: &AppState,
     email: &str,
     password: &str,
-    network: &str,
+    client: &Client,
     pass: Option<&str>,
 ) -> Result<String, LoginError> {
     let email = Email::parse(email)?;
     if password.is_empty() {
         return Err(LoginError::PasswordMissing);
     }
-    let (account_subject, network_subject) = login_subjects(state, &email, network);
+    let (account_subject, network_subject) = login_subjects(state, &email, &client.network);
     match limits::login_gate(state, &account_subject, &network_subject).await? {
         LoginGate::Locked { retry_after_secs } => {
             return Err(LoginError::Locked { retry_after_secs })
@@ -344,6 +366,7 @@ pub async fn login_with_pass(
         limits::record(&state.db, kind::LOGIN_FAIL_NETWORK, &network_subject, now).await?;
         return Err(LoginError::Incorrect);
     };
+    let new_device = !crate::devices::is_known(state, client.device.as_deref(), &user_id).await?;
     let mut tx = state.db.begin_write().await?;
     if let Some(new_hash) = rehash {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -352,21 +375,47 @@ pub async fn login_with_pass(
             .execute(&mut *tx)
             .await?;
     }
-    audit(&mut tx, Some(&user_id), "signed_in", now).await?;
-    let session = sessions::create(&mut tx, state, &user_id).await?;
+    let signed_in = if new_device {
+        let wasnt_me =
+            crate::disown::issue(&mut tx, state, &user_id, event::SIGNED_IN_NEW_DEVICE, now)
+                .await?;
+        let when = domain::time::display_utc(now);
+        let notice = mail::NEW_SIGN_IN.render(
+            email.as_str(),
+            &[
+                ("shop", &state.config.shop_name),
+                ("agent", &client.agent),
+                ("ip", &client.ip),
+                ("when", &when),
+                ("wasnt_me_url", &wasnt_me),
+            ],
+        );
+        outbox::enqueue(&mut tx, &notice, now).await?;
+        event::SIGNED_IN_NEW_DEVICE
+    } else {
+        event::SIGNED_IN
+    };
+    activity::record(&mut tx, Some(&user_id), signed_in, None, Some(client), now).await?;
+    let session = sessions::create(&mut tx, state, &user_id, client).await?;
     tx.commit().await?;
     limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &account_subject).await?;
     Ok(session)
 }
 
-/// Ends every session of the user signed in with `token`; returns how many ended.
-pub async fn sign_out_everywhere(state: &AppState, user_id: &str) -> Result<u64, sqlx::Error> {
+/// Ends every session of `user_id` (asked by `client`); returns how many ended.
+pub async fn sign_out_everywhere(
+    state: &AppState,
+    user_id: &str,
+    client: &Client,
+) -> Result<u64, sqlx::Error> {
     let mut tx = state.db.begin_write().await?;
     let ended = sessions::revoke_all(&mut tx, user_id).await?;
-    audit(
+    activity::record(
         &mut tx,
         Some(user_id),
-        "signed_out_everywhere",
+        event::SIGNED_OUT_EVERYWHERE,
+        None,
+        Some(client),
         state.clock.now(),
     )
     .await?;
@@ -395,6 +444,7 @@ pub async fn change_phone(
     user_id: &str,
     phone: &str,
     password: &str,
+    client: &Client,
 ) -> Result<(), PhoneChangeError> {
     let phone = Phone::parse_optional(phone)?;
     let internal = |e: sqlx::Error| PhoneChangeError::Internal(e.to_string());
@@ -434,9 +484,16 @@ pub async fn change_phone(
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-    audit(&mut tx, Some(user_id), "phone_changed", now)
-        .await
-        .map_err(internal)?;
+    activity::record(
+        &mut tx,
+        Some(user_id),
+        event::PHONE_CHANGED,
+        None,
+        Some(client),
+        now,
+    )
+    .await
+    .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(())
 }
@@ -515,7 +572,7 @@ pub async fn create_user(
     )
     .await?
     .ok_or(CreateUserError::Exists)?;
-    audit(&mut tx, Some(&id), "account_created", now).await?;
+    activity::record(&mut tx, Some(&id), event::ACCOUNT_CREATED, None, None, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -554,21 +611,4 @@ async fn insert_user(
     .await?
     .rows_affected();
     Ok((inserted == 1).then_some(id))
-}
-
-/// Writes one audit-log row inside the caller's transaction.
-pub(crate) async fn audit(
-    conn: &mut AnyConnection,
-    user_id: Option<&str>,
-    event: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (id, user_id, event, at) VALUES ($1, $2, $3, $4)")
-        .bind(new_id())
-        .bind(user_id)
-        .bind(event)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
 }

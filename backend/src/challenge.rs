@@ -11,6 +11,7 @@
 use crate::clock::Timestamp;
 use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_id, new_token, random_bytes, token_hash, uniform_below};
+use crate::db::col;
 use crate::limits::{self, kind};
 use crate::slider::{self, Movement, Tier};
 use crate::state::AppState;
@@ -163,7 +164,8 @@ pub async fn issue(
             retry_after_secs: WINDOW,
         });
     }
-    let harder = failures >= state.config.challenge_harder_after;
+    let harder = failures >= state.config.challenge_harder_after
+        || (purpose == Purpose::Recover && flow_of_flagged_account(state, bind).await?);
     let work = state.config.pow_work.max(1);
     let bound = if harder { work.saturating_mul(2) } else { work };
     let extra_bound = work;
@@ -226,10 +228,10 @@ pub async fn answer(
 ) -> Result<Passed, ChallengeError> {
     let now = state.clock.now();
     if movement.len() > MAX_ANSWER_BYTES || token.len() > 4 * 1024 {
-        return fail(state, bind, network, now).await;
+        return fail(state, purpose, bind, network, now).await;
     }
     let Some(body) = decode(token) else {
-        return fail(state, bind, network, now).await;
+        return fail(state, purpose, bind, network, now).await;
     };
     let mac_ok = body
         .canonical_mac(state)
@@ -241,10 +243,10 @@ pub async fn answer(
         || body.network != network
         || body.exp <= now
     {
-        return fail(state, bind, network, now).await;
+        return fail(state, purpose, bind, network, now).await;
     }
     let Ok(movement) = serde_json::from_str::<Movement>(movement) else {
-        return fail(state, bind, network, now).await;
+        return fail(state, purpose, bind, network, now).await;
     };
     let mut tx = state.db.begin_write().await?;
     let first = sqlx::query(
@@ -258,7 +260,7 @@ pub async fn answer(
         == 1;
     if !first {
         drop(tx);
-        return fail(state, bind, network, now).await;
+        return fail(state, purpose, bind, network, now).await;
     }
     let proof = digest(&body.salt, &body.id, nonce) == body.target
         && nonce < body.bound
@@ -285,7 +287,7 @@ pub async fn answer(
             .is_some();
     if !proof || replayed || !slider::judge(&movement, tier) {
         tx.commit().await?;
-        return fail(state, bind, network, now).await;
+        return fail(state, purpose, bind, network, now).await;
     }
     sqlx::query("UPDATE challenge_answers SET passed = 1 WHERE id = $1")
         .bind(&body.id)
@@ -399,9 +401,11 @@ async fn recent_failures(
     Ok(most)
 }
 
-/// Records a failure for the flow/address and the network, then answers `Failed`.
+/// Records a failure for the flow/address and the network (and, for a recovery flow, in its
+/// account's activity), then answers `Failed`.
 async fn fail<T>(
     state: &AppState,
+    purpose: Purpose,
     bind: &str,
     network: &str,
     now: Timestamp,
@@ -415,5 +419,31 @@ async fn fail<T>(
         )
         .await?;
     }
+    if purpose == Purpose::Recover {
+        let mut conn = state.db.pool().acquire().await?;
+        crate::activity::record_for_flow(
+            &mut conn,
+            bind,
+            crate::activity::event::SLIDER_FAILED,
+            None,
+            now,
+        )
+        .await?;
+    }
     Err(ChallengeError::Failed)
+}
+
+/// Whether the recovery flow `bind` belongs to an account secured with "This wasn't me" (its
+/// challenges are always in the harder tier).
+async fn flow_of_flagged_account(state: &AppState, bind: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT u.flagged FROM recovery_flows f JOIN users u ON u.id = f.user_id WHERE f.id_hash = $1",
+    )
+    .bind(bind)
+    .fetch_optional(state.db.pool())
+    .await?;
+    Ok(match row {
+        Some(r) => col::<i64>(&r, "flagged")? != 0,
+        None => false,
+    })
 }

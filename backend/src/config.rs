@@ -123,6 +123,9 @@ pub struct Config {
     /// The origin shoppers use (`PUBLIC_URL`, e.g. `https://account.example.com`): state-changing
     /// requests must come from it. Unset: from the host the request was sent to.
     pub public_origin: Option<String>,
+    /// Where links in e-mails point: `PUBLIC_URL`, else the address the server listens on
+    /// (`LEPTOS_SITE_ADDR`, default 127.0.0.1:3000).
+    pub link_origin: String,
 }
 
 impl Config {
@@ -256,6 +259,13 @@ impl Config {
             recovery_per_network: env.parse("RECOVERY_PER_NETWORK", 60)?,
             recovery_notify_unknown: env.parse("RECOVERY_NOTIFY_UNKNOWN", false)?,
             trusted_proxies,
+            link_origin: public_origin.clone().unwrap_or_else(|| {
+                format!(
+                    "http://{}",
+                    env.raw("LEPTOS_SITE_ADDR")
+                        .unwrap_or_else(|| "127.0.0.1:3000".into())
+                )
+            }),
             public_origin,
         };
         if config.mode == Mode::Production

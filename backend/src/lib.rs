@@ -3,12 +3,14 @@
 //! (sqlx, argon2, HMAC keys) can end up in the WebAssembly.
 
 pub mod accounts;
+pub mod activity;
 pub mod challenge;
 pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod devices;
+pub mod disown;
 pub mod hasher;
 pub mod limits;
 pub mod mail;

@@ -30,6 +30,8 @@ pub const RECOVERY_CODE: Template = template!("recovery_code");
 pub const RECOVERY_UNKNOWN: Template = template!("recovery_unknown");
 /// Told to the owner after a password reset.
 pub const PASSWORD_CHANGED: Template = template!("password_changed");
+/// Told to the owner when a browser the account has not used before signs in.
+pub const NEW_SIGN_IN: Template = template!("new_sign_in");
 
 /// A template by its file name (for the development gallery).
 pub fn named(name: &str) -> Option<Template> {
@@ -39,6 +41,7 @@ pub fn named(name: &str) -> Option<Template> {
         "recovery_code" => RECOVERY_CODE,
         "recovery_unknown" => RECOVERY_UNKNOWN,
         "password_changed" => PASSWORD_CHANGED,
+        "new_sign_in" => NEW_SIGN_IN,
         _ => return None,
     })
 }
@@ -104,15 +107,31 @@ mod tests {
     }
 
     #[test]
-    fn every_template_fills_and_has_no_links() {
+    fn notices_carry_only_their_wasnt_me_link() {
+        let url = "https://shop.example/wasnt-me?token=abc";
+        let vars = [
+            ("shop", "Shop"),
+            ("agent", "Firefox on Android"),
+            ("ip", "203.0.113.x"),
+            ("when", "27 Nov 2026, 09:32 UTC"),
+            ("wasnt_me_url", url),
+        ];
+        for t in [PASSWORD_CHANGED, NEW_SIGN_IN] {
+            let m = t.render("lin@example.com", &vars);
+            for part in [&m.subject, &m.body_text, &m.body_html] {
+                assert!(!part.contains("{{"), "unfilled placeholder in {part}");
+            }
+            assert!(m.body_text.contains(url) && m.body_html.contains(&format!("href=\"{url}\"")));
+            assert_eq!(m.body_html.matches("href").count(), 1, "one link only");
+        }
+        let m = NEW_SIGN_IN.render("lin@example.com", &vars);
+        assert!(m.body_text.contains("Firefox on Android, from 203.0.113.x"));
+    }
+
+    #[test]
+    fn every_code_template_fills_and_has_no_links() {
         let vars = [("code", "042917"), ("shop", "Shop"), ("minutes", "10")];
-        for t in [
-            SIGNUP_CODE,
-            SIGNUP_EXISTS,
-            RECOVERY_CODE,
-            RECOVERY_UNKNOWN,
-            PASSWORD_CHANGED,
-        ] {
+        for t in [SIGNUP_CODE, SIGNUP_EXISTS, RECOVERY_CODE, RECOVERY_UNKNOWN] {
             let m = t.render("lin@example.com", &vars);
             for part in [&m.subject, &m.body_text, &m.body_html] {
                 assert!(!part.contains("{{"), "unfilled placeholder in {part}");

@@ -81,6 +81,21 @@ pub fn parse_list(s: &str) -> Result<Vec<Cidr>, CidrError> {
         .collect()
 }
 
+/// The address as the activity page shows it: the last part masked, so it says roughly where
+/// from without keeping who ("203.0.113.x"; IPv6 keeps its first 64 bits, "2001:db8:1:2::x").
+pub fn masked(ip: IpAddr) -> String {
+    match canonical(ip) {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.x")
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::x", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 /// IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) as the IPv4 address they are.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -199,6 +214,16 @@ mod tests {
         assert_eq!(
             client_ip(ip("10.0.0.2"), ["198.51.100.1"], &[]),
             ip("10.0.0.2")
+        );
+    }
+
+    #[test]
+    fn masked_addresses_hide_the_last_part() {
+        assert_eq!(masked("203.0.113.77".parse().unwrap()), "203.0.113.x");
+        assert_eq!(masked("::ffff:192.0.2.1".parse().unwrap()), "192.0.2.x");
+        assert_eq!(
+            masked("2001:db8:1:2:aaaa:bbbb:cccc:dddd".parse().unwrap()),
+            "2001:db8:1:2::x"
         );
     }
 }

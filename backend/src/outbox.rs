@@ -179,6 +179,12 @@ pub async fn run_sender(
             if let Err(error) = crate::recovery::prune(&db, now).await {
                 tracing::warn!(%error, "pruning ended recovery flows failed");
             }
+            if let Err(error) = crate::activity::prune(&db, now).await {
+                tracing::warn!(%error, "pruning activity of unknown addresses failed");
+            }
+            if let Err(error) = crate::disown::prune(&db, now).await {
+                tracing::warn!(%error, "pruning old \"This wasn't me\" links failed");
+            }
             if let Err(error) = prune_sent(&db, now - 7 * 86_400).await {
                 tracing::warn!(%error, "pruning sent messages failed");
             }

@@ -10,7 +10,7 @@
 //! per code (lifetime, tries), per flow (cool-down, codes), per account over a rolling day
 //! (codes sent, wrong codes; a resend never resets them) and per network (starts, sends, checks).
 
-use crate::accounts::audit;
+use crate::activity::{self, event, Client};
 use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_code, new_token, token_hash};
 use crate::db::col;
@@ -177,23 +177,35 @@ async fn sms_required(
     })
 }
 
-/// Opens a flow for `email` in this browser, replacing the browser's previous flow if any.
+/// [`start_from`] for a caller that knows only the client's network (tests, tools).
 pub async fn start(
     state: &AppState,
     email: &str,
     previous_token: Option<&str>,
     network: &str,
 ) -> Result<Started, RecoveryError> {
+    start_from(state, email, previous_token, &Client::at(network)).await
+}
+
+/// Opens a flow for `email` in `client`'s browser, replacing the browser's previous flow if
+/// any, and records "recovery requested" for the account (a row without an account otherwise:
+/// the same work either way). An account its owner secured with "This wasn't me" always passes
+/// the slider first, in the harder tier.
+pub async fn start_from(
+    state: &AppState,
+    email: &str,
+    previous_token: Option<&str>,
+    client: &Client,
+) -> Result<Started, RecoveryError> {
     let email = Email::parse(email)?;
     let now = state.clock.now();
-    let network_subject = network_limit(state, kind::RECOVERY_START_NETWORK, network, now).await?;
+    let network_subject =
+        network_limit(state, kind::RECOVERY_START_NETWORK, &client.network, now).await?;
     let token = new_token();
     let account_key = state
         .secret
         .mac("recovery-account", &[email.key().as_bytes()]);
-    let step = Step::first(
-        crate::challenge::recovery_requires(state, &account_key, &network_subject).await?,
-    );
+    let challenge = crate::challenge::recovery_requires(state, &account_key, &network_subject).await?;
     let mut tx = state.db.begin_write().await?;
     if let Some(previous) = previous_token {
         sqlx::query("DELETE FROM recovery_flows WHERE id_hash = $1")
@@ -201,24 +213,34 @@ pub async fn start(
             .execute(&mut *tx)
             .await?;
     }
-    let user = sqlx::query("SELECT id FROM users WHERE email_key = $1")
+    let user = sqlx::query("SELECT id, flagged FROM users WHERE email_key = $1")
         .bind(email.key())
         .fetch_optional(&mut *tx)
         .await?;
-    let user_id: Option<String> = user.map(|r| col(&r, "id")).transpose()?;
+    let (user_id, flagged): (Option<String>, bool) = match user {
+        Some(r) => (Some(col(&r, "id")?), col::<i64>(&r, "flagged")? != 0),
+        None => (None, false),
+    };
+    let step = Step::first(
+        challenge || (flagged && state.config.slider_policy != StepPolicy::Never),
+    );
+    let id_hash = token_hash(&token);
     sqlx::query(
-        "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(token_hash(&token))
+    .bind(&id_hash)
     .bind(email.as_str())
     .bind(&account_key)
     .bind(user_id)
     .bind(step.as_str())
     .bind(now)
     .bind(now + state.config.recovery_flow_secs)
+    .bind(&client.ip)
+    .bind(&client.agent)
     .execute(&mut *tx)
     .await?;
+    activity::record_for_flow(&mut tx, &id_hash, event::RECOVERY_REQUESTED, None, now).await?;
     limits::record_in(&mut tx, kind::RECOVERY_START_NETWORK, &network_subject, now).await?;
     tx.commit().await?;
     Ok(Started { token, step })
@@ -357,6 +379,9 @@ pub async fn send_code(
         }
         (None, false) => outbox::enqueue_suppressed(&mut tx, &message, now).await?,
     }
+    let masked = Email::parse(&flow.email).map_or_else(|_| flow.email.clone(), |e| e.masked());
+    activity::record_for_flow(&mut tx, &id_hash, event::CODE_SENT_EMAIL, Some(&masked), now)
+        .await?;
     limits::record_all_in(
         &mut tx,
         &[
@@ -454,6 +479,8 @@ pub async fn check_code_on_device(
             now,
         )
         .await?;
+        activity::record_for_flow(&mut tx, &id_hash, event::WRONG_CODE, Some("email"), now)
+            .await?;
         tx.commit().await?;
         let tries_left = flow.code_tries_left - 1;
         return Err(if tries_left <= 0 {
@@ -546,9 +573,14 @@ pub async fn set_password(
         .execute(&mut *tx)
         .await?;
     let ended = sessions::revoke_all(&mut tx, &user_id).await?;
-    let notice = mail::PASSWORD_CHANGED.render(email.as_str(), &[("shop", &cfg.shop_name)]);
+    let wasnt_me =
+        crate::disown::issue(&mut tx, state, &user_id, event::PASSWORD_RESET, now).await?;
+    let notice = mail::PASSWORD_CHANGED.render(
+        email.as_str(),
+        &[("shop", &cfg.shop_name), ("wasnt_me_url", &wasnt_me)],
+    );
     outbox::enqueue(&mut tx, &notice, now).await?;
-    audit(&mut tx, Some(&user_id), "password_reset", now).await?;
+    activity::record_for_flow(&mut tx, &id_hash, event::PASSWORD_RESET, None, now).await?;
     tx.commit().await?;
     // The owner proved control of the mailbox: earlier sign-in failures no longer count.
     let login_subject = state.secret.mac("login-account", &[email.key().as_bytes()]);
@@ -744,6 +776,8 @@ async fn send_sms(
         body_html: String::new(),
     };
     outbox::enqueue(tx, &message, now).await?;
+    let masked = phone.masked_with_country();
+    activity::record_for_flow(tx, id_hash, event::CODE_SENT_SMS, Some(&masked), now).await?;
     limits::record_all_in(
         tx,
         &[
@@ -790,6 +824,7 @@ async fn check_sms(
         .execute(&mut *tx)
         .await?;
         limits::record_in(tx, kind::SMS_WRONG_ACCOUNT, &flow.account_key, now).await?;
+        activity::record_for_flow(tx, id_hash, event::WRONG_CODE, Some("sms"), now).await?;
         let tries_left = flow.sms_tries_left - 1;
         return Err(if tries_left <= 0 {
             RecoveryError::CodeDead

@@ -1,5 +1,6 @@
 //! Sign-in sessions: a 256-bit random token in the cookie, its SHA-256 in the database.
 
+use crate::activity::{self, event, Client};
 use crate::clock::Timestamp;
 use crate::crypto::{new_token, token_hash};
 use crate::db::col;
@@ -16,22 +17,121 @@ pub struct SessionUser {
     pub email: String,
 }
 
-/// Creates a session for `user_id` inside `conn`'s transaction and returns the cookie token.
+/// One signed-in browser, as the sessions list on `/account` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// A keyed name of the session for "sign out this device" (never the token or its hash).
+    pub id: String,
+    pub agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The session of the request that asked.
+    pub current: bool,
+}
+
+/// Creates a session for `user_id` opened by `client` inside `conn`'s transaction and returns
+/// the cookie token.
 pub async fn create(
     conn: &mut AnyConnection,
     state: &AppState,
     user_id: &str,
+    client: &Client,
 ) -> Result<String, sqlx::Error> {
     let now = state.clock.now();
     let token = new_token();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)")
-        .bind(token_hash(&token))
-        .bind(user_id)
-        .bind(now)
-        .bind(now + state.config.session_max_secs)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ip, agent) \
+         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(now)
+    .bind(now + state.config.session_max_secs)
+    .bind(&client.ip)
+    .bind(&client.agent)
+    .execute(conn)
+    .await?;
     Ok(token)
+}
+
+/// The live sessions of `user_id`, most recently used first; `current_token` marks the asker's.
+pub async fn list(
+    state: &AppState,
+    user_id: &str,
+    current_token: &str,
+) -> Result<Vec<SessionInfo>, sqlx::Error> {
+    let now = state.clock.now();
+    let current = token_hash(current_token);
+    let rows = sqlx::query(
+        "SELECT token_hash, agent, ip, created_at, last_seen_at FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3 \
+         ORDER BY last_seen_at DESC, created_at DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(now - state.config.session_idle_secs)
+    .fetch_all(state.db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let hash: String = col(r, "token_hash")?;
+            Ok(SessionInfo {
+                id: public_id(state, &hash),
+                agent: col(r, "agent")?,
+                ip: col(r, "ip")?,
+                created_at: col(r, "created_at")?,
+                last_seen_at: col(r, "last_seen_at")?,
+                current: hash == current,
+            })
+        })
+        .collect()
+}
+
+/// Ends the session of `user_id` named `id` (from [`list`]) and records it; false when there
+/// is no such session of this user.
+pub async fn revoke_one(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+    client: &Client,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = state.db.begin_write().await?;
+    let rows = sqlx::query("SELECT token_hash, agent FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut found = None;
+    for r in &rows {
+        let hash: String = col(r, "token_hash")?;
+        if crate::crypto::constant_time_eq(public_id(state, &hash).as_bytes(), id.as_bytes()) {
+            found = Some((hash, col::<Option<String>>(r, "agent")?));
+        }
+    }
+    let Some((hash, agent)) = found else {
+        return Ok(false);
+    };
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    let now = state.clock.now();
+    activity::record(
+        &mut tx,
+        Some(user_id),
+        event::SESSION_REVOKED,
+        agent.as_deref(),
+        Some(client),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The name of a session shown to its owner: a MAC of its token's hash.
+fn public_id(state: &AppState, token_hash: &str) -> String {
+    state.secret.mac("session-id", &[token_hash.as_bytes()])[..32].to_string()
 }
 
 /// The user of a live session, touching its idle timer (at most once a minute, to spare writes).

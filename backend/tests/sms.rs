@@ -3,6 +3,7 @@
 
 mod support;
 
+use backend::activity::Client;
 use backend::accounts::{self, PhoneChangeError};
 use backend::outbox::{self, DevOutbox, Message};
 use backend::recovery::{self, RecoveryError};
@@ -210,7 +211,7 @@ async fn texts_go_only_to_the_number_on_file(fx: Fixture) {
     let (token, _) = past_email_code(&state, "lin@example.com", None).await;
     // The number changes (with the password) while the flow waits: the text goes to the number
     // on file when it is sent, never to anything typed during recovery.
-    accounts::change_phone(&state, &user, "+49 30 1234567", PW)
+    accounts::change_phone(&state, &user, "+49 30 1234567", PW, &Client::at("local"))
         .await
         .unwrap();
     recovery::send_code(&state, &token, NET).await.unwrap();
@@ -301,15 +302,15 @@ async fn changing_the_phone_needs_the_password(fx: Fixture) {
         .await
         .unwrap();
     assert_eq!(
-        accounts::change_phone(&state, &user, PHONE, "Wrong1Password").await,
+        accounts::change_phone(&state, &user, PHONE, "Wrong1Password", &Client::at("local")).await,
         Err(PhoneChangeError::Incorrect)
     );
     assert!(matches!(
-        accounts::change_phone(&state, &user, "07700 900789", PW).await,
+        accounts::change_phone(&state, &user, "07700 900789", PW, &Client::at("local")).await,
         Err(PhoneChangeError::Phone(_))
     ));
     assert_eq!(accounts::masked_phone(&state, &user).await.unwrap(), None);
-    accounts::change_phone(&state, &user, PHONE, PW)
+    accounts::change_phone(&state, &user, PHONE, PW, &Client::at("local"))
         .await
         .unwrap();
     assert_eq!(
@@ -319,7 +320,7 @@ async fn changing_the_phone_needs_the_password(fx: Fixture) {
             .as_deref(),
         Some("+44 •••• ••• 789")
     );
-    accounts::change_phone(&state, &user, "", PW).await.unwrap();
+    accounts::change_phone(&state, &user, "", PW, &Client::at("local")).await.unwrap();
     assert_eq!(
         accounts::masked_phone(&state, &user).await.unwrap(),
         None,

@@ -2,6 +2,7 @@
 
 mod support;
 
+use backend::activity::Client;
 use backend::accounts::{self, ConfirmError, LoginError, SignupError};
 use backend::outbox::{self, DevOutbox, Message, Transport};
 use backend::sessions;
@@ -347,7 +348,9 @@ async fn sessions_end_everywhere_and_when_idle(fx: Fixture) {
         sessions::lookup(&state, &b).await.unwrap().is_none(),
         "b was idle for 40 minutes"
     );
-    assert_eq!(accounts::sign_out_everywhere(&state, &id).await.unwrap(), 2);
+    assert_eq!(accounts::sign_out_everywhere(&state, &id, &Client::at("198.51.100.0/24"))
+            .await
+            .unwrap(), 2);
     assert!(sessions::lookup(&state, &a).await.unwrap().is_none());
     assert_eq!(
         count(
@@ -529,7 +532,7 @@ async fn login_asks_for_the_slider_after_failures(fx: Fixture) {
         panic!("a human-like answer passes");
     };
     assert!(
-        accounts::login_with_pass(&state, "gate@example.com", PW, net, Some(&pass))
+        accounts::login_with_pass(&state, "gate@example.com", PW, &Client::at(net), Some(&pass))
             .await
             .is_ok()
     );
@@ -542,7 +545,7 @@ async fn login_asks_for_the_slider_after_failures(fx: Fixture) {
         );
     }
     assert_eq!(
-        accounts::login_with_pass(&state, "gate@example.com", PW, net, Some(&pass)).await,
+        accounts::login_with_pass(&state, "gate@example.com", PW, &Client::at(net), Some(&pass)).await,
         Err(LoginError::ChallengeRequired)
     );
 }

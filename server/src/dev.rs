@@ -44,6 +44,10 @@ async fn mail(State(state): State<AppState>, Path(name): Path<String>) -> Respon
                     ("shop", &cfg.shop_name),
                     ("code", "482913"),
                     ("minutes", &minutes),
+                    ("agent", "Safari on iPhone"),
+                    ("ip", "203.0.113.x"),
+                    ("when", "27 Nov 2026, 09:32 UTC"),
+                    ("wasnt_me_url", "/wasnt-me?token=example"),
                 ],
             );
             Html(m.body_html).into_response()

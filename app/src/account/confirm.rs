@@ -19,13 +19,13 @@ pub async fn pending_signup() -> Result<Option<String>, AccountError> {
 /// Checks the sign-up code; on success the account exists and this browser is signed in.
 #[server(endpoint = "confirm_signup")]
 pub async fn confirm_signup(code: String) -> Result<(), AccountError> {
-    use crate::ssr::{cookie, fail, field_error, internal, set_cookie, state};
+    use crate::ssr::{client, cookie, fail, field_error, internal, set_cookie, state};
     use backend::accounts::{self, ConfirmError, SIGNUP_COOKIE};
     let state = state()?;
     let Some(token) = cookie(SIGNUP_COOKIE) else {
         return fail(AccountError::NoSignup);
     };
-    match accounts::confirm_signup(&state, &token, &code).await {
+    match accounts::confirm_signup_from(&state, &token, &code, &client().await).await {
         Ok(session) => {
             set_cookie(&backend::sessions::set_cookie(&state, &session));
             set_cookie(&backend::sessions::cookie_header(

@@ -15,12 +15,12 @@ pub async fn login(
     password: String,
     pass: Option<String>,
 ) -> Result<(), AccountError> {
-    use crate::ssr::{client_network, fail, field_error, internal, set_cookie, state};
+    use crate::ssr::{client, fail, field_error, internal, set_cookie, state};
     use backend::accounts::{self, LoginError};
     let state = state()?;
-    let network = client_network().await;
+    let client = client().await;
     let pass = pass.filter(|p| !p.is_empty());
-    match accounts::login_with_pass(&state, &email, &password, &network, pass.as_deref()).await {
+    match accounts::login_with_pass(&state, &email, &password, &client, pass.as_deref()).await {
         Ok(token) => {
             set_cookie(&backend::sessions::set_cookie(&state, &token));
             if let Ok(Some(user)) = backend::sessions::lookup(&state, &token).await {

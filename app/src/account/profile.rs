@@ -26,13 +26,15 @@ pub async fn my_phone() -> Result<Option<String>, AccountError> {
 /// Adds, changes or removes (empty) the phone number; needs the current password.
 #[server(endpoint = "change_phone")]
 pub async fn change_phone(phone: String, password: String) -> Result<(), AccountError> {
-    use crate::ssr::{current_user, fail, field_error, internal, state};
+    use crate::ssr::{client, current_user, fail, field_error, internal, state};
     use backend::accounts::PhoneChangeError as E;
     let state = state()?;
     let Some(user) = current_user().await? else {
         return fail(AccountError::NotSignedIn);
     };
-    match backend::accounts::change_phone(&state, &user.user_id, &phone, &password).await {
+    match backend::accounts::change_phone(&state, &user.user_id, &phone, &password, &client().await)
+        .await
+    {
         Ok(()) => {
             leptos_axum::redirect("/account?notice=phone");
             Ok(())
@@ -41,6 +43,59 @@ pub async fn change_phone(phone: String, password: String) -> Result<(), Account
         Err(E::Incorrect) => field_error(Field::Password, "That password is not right."),
         Err(E::Busy) => fail(AccountError::Busy),
         Err(E::Internal(e)) => internal("changing a phone number failed", e),
+    }
+}
+
+/// One browser signed in to the account, for the sessions list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceSession {
+    /// The session's public name, for "Sign out this device".
+    pub id: String,
+    pub agent: Option<String>,
+    pub ip: Option<String>,
+    pub last_seen_at: i64,
+    pub current: bool,
+}
+
+/// The browsers signed in to this account, most recently used first, this one marked.
+#[server(endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<DeviceSession>, AccountError> {
+    use crate::ssr::{cookie, current_user, fail, internal, state};
+    let state = state()?;
+    let (Some(user), Some(token)) = (current_user().await?, cookie(backend::sessions::COOKIE))
+    else {
+        return fail(AccountError::NotSignedIn);
+    };
+    match backend::sessions::list(&state, &user.user_id, &token).await {
+        Ok(list) => Ok(list
+            .into_iter()
+            .map(|s| DeviceSession {
+                id: s.id,
+                agent: s.agent,
+                ip: s.ip,
+                last_seen_at: s.last_seen_at,
+                current: s.current,
+            })
+            .collect()),
+        Err(e) => internal("listing sessions failed", e),
+    }
+}
+
+/// Signs out one other browser of this account ("Sign out this device").
+#[server(endpoint = "sign_out_device")]
+pub async fn sign_out_device(id: String) -> Result<(), AccountError> {
+    use crate::ssr::{client, current_user, fail, internal, state};
+    let state = state()?;
+    let Some(user) = current_user().await? else {
+        return fail(AccountError::NotSignedIn);
+    };
+    match backend::sessions::revoke_one(&state, &user.user_id, &id, &client().await).await {
+        // Already gone (signed out elsewhere, expired) is what was asked for.
+        Ok(_) => {
+            leptos_axum::redirect("/account?notice=device");
+            Ok(())
+        }
+        Err(e) => internal("signing out a device failed", e),
     }
 }
 
@@ -67,7 +122,8 @@ pub async fn logout_everywhere() -> Result<(), AccountError> {
     let Some(user) = current_user().await? else {
         return fail(AccountError::NotSignedIn);
     };
-    if let Err(e) = backend::accounts::sign_out_everywhere(&state, &user.user_id).await {
+    let client = crate::ssr::client().await;
+    if let Err(e) = backend::accounts::sign_out_everywhere(&state, &user.user_id, &client).await {
         return internal("sign-out everywhere failed", e);
     }
     set_cookie(&backend::sessions::clear_cookie(&state));
@@ -84,6 +140,9 @@ pub fn AccountPage() -> impl IntoView {
     let error = action_error(change);
     let query = leptos_router::hooks::use_query_map();
     let saved = move || query.read().get("notice").as_deref() == Some("phone");
+    let device_out = move || query.read().get("notice").as_deref() == Some("device");
+    let sign_out_device = ServerAction::<SignOutDevice>::new();
+    let sessions = Resource::new(move || sign_out_device.version().get(), |_| my_sessions());
     let logout = ServerAction::<Logout>::new();
     let everywhere = ServerAction::<LogoutEverywhere>::new();
     view! {
@@ -106,6 +165,24 @@ pub fn AccountPage() -> impl IntoView {
                                 </ActionForm>
                                 <p class="form-links">
                                     "Signs you out on every phone and computer, this one included."
+                                </p>
+                                <h2 class="card__subtitle">"Where you're signed in"</h2>
+                                <Show when=device_out>
+                                    <p class="alert alert--info" role="status">"That device was signed out."</p>
+                                </Show>
+                                <ul class="session-list">
+                                    {move || {
+                                        sessions
+                                            .get()
+                                            .and_then(Result::ok)
+                                            .unwrap_or_default()
+                                            .into_iter()
+                                            .map(|session| view! { <SessionItem session action=sign_out_device /> })
+                                            .collect_view()
+                                    }}
+                                </ul>
+                                <p class="form-links">
+                                    <a href="/account/activity">"See your security activity"</a>
                                 </p>
                                 <h2 class="card__subtitle">"Mobile number"</h2>
                                 <Show when=saved>
@@ -144,5 +221,43 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn SessionItem(session: DeviceSession, action: ServerAction<SignOutDevice>) -> impl IntoView {
+    let DeviceSession {
+        id,
+        agent,
+        ip,
+        last_seen_at,
+        current,
+    } = session;
+    let agent = agent.unwrap_or_else(|| "Unknown browser".into());
+    let label = format!("Sign out {agent}");
+    let seen = domain::time::display_utc(last_seen_at);
+    view! {
+        <li class="session-list__item">
+            <div class="session-list__text">
+                <p class="session-list__name">
+                    {agent}
+                    {current.then(|| view! { <span class="badge">"This device"</span> })}
+                </p>
+                <p class="session-list__meta">
+                    {ip.map(|ip| format!("{ip} · "))} "Last active " {seen}
+                </p>
+            </div>
+            {(!current)
+                .then(|| {
+                    view! {
+                        <ActionForm action attr:class="session-list__action">
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" class="button button--secondary button--small" aria-label=label>
+                                "Sign out this device"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+        </li>
     }
 }

@@ -92,9 +92,14 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// The form's main button; marked busy while the request runs.
+/// The form's main button; marked busy while the request runs. `danger` draws it in the
+/// warning colour, for an action that signs people out or cancels something.
 #[component]
-pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+pub fn SubmitButton(
+    label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(optional)] danger: bool,
+) -> impl IntoView {
     let pending = if crate::fixture::submitting() {
         Signal::derive(|| true)
     } else {
@@ -103,7 +108,7 @@ pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) ->
     view! {
         <button
             type="submit"
-            class="button button--primary"
+            class=if danger { "button button--danger" } else { "button button--primary" }
             aria-busy=move || if pending.get() { "true" } else { "false" }
             aria-disabled=move || if pending.get() { "true" } else { "false" }
         >

@@ -16,6 +16,7 @@ pub fn CheckPage() -> impl IntoView {
                 body=move |_| {
                     let navigate = navigate.clone();
                     view! {
+                        <super::SecuredNotice />
                         <p class="card__lead">
                             "Slide to the end to show you're a person. Then we'll send your code."
                         </p>

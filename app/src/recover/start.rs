@@ -21,6 +21,7 @@ pub fn RecoverPage() -> impl IntoView {
                     "Your password reset expired or was already used. Please start again."
                 </p>
             </Show>
+            <super::SecuredNotice />
             <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField

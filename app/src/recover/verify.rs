@@ -22,6 +22,7 @@ pub fn VerifyPage() -> impl IntoView {
                 body=move |flow| {
                     let masked = flow.masked.clone();
                     view! {
+                        <super::SecuredNotice />
                         <p class="card__lead">
                             "To keep your account safe, we need to check that it's really you."
                         </p>

@@ -1,0 +1,157 @@
+//! `/wasnt-me?token=…`: the page the "This wasn't me" link of a notification e-mail opens.
+//!
+//! Opening it changes nothing (mail scanners fetch links); the button posts, and only that
+//! signs the account out everywhere and starts a fresh recovery for the owner in this browser.
+
+use crate::components::{FormAlert, Page, SubmitButton};
+use crate::error::{action_error, AccountError};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the e-mail reported, if its link can still be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    /// `password_reset` or `signed_in_new_device`.
+    pub event: String,
+    pub reported_at: i64,
+}
+
+/// Reads the link `token` without using it.
+#[server(endpoint = "wasnt_me_report")]
+pub async fn wasnt_me_report(token: String) -> Result<Option<Reported>, AccountError> {
+    use crate::ssr::{internal, state};
+    let state = state()?;
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    match backend::disown::peek(&state, &token).await {
+        Ok(report) => Ok(report.map(|r| Reported {
+            event: r.event,
+            reported_at: r.reported_at,
+        })),
+        Err(e) => internal("reading a \"This wasn't me\" link failed", e),
+    }
+}
+
+/// Uses the link `token`: signs the account out everywhere, closes its recovery flows, asks
+/// for the harder checks from now on, and opens a fresh recovery in this browser.
+#[server(endpoint = "secure_account")]
+pub async fn secure_account(token: String) -> Result<(), AccountError> {
+    use crate::ssr::{client, cookie, fail, internal, set_cookie, state};
+    use backend::disown::{self, DisownError};
+    use backend::recovery::COOKIE;
+    let state = state()?;
+    if token.is_empty() || token.len() > 128 {
+        return fail(AccountError::LinkUsed);
+    }
+    let previous = cookie(COOKIE);
+    match disown::secure(&state, &token, previous.as_deref(), &client().await).await {
+        Ok(secured) => {
+            set_cookie(&backend::sessions::clear_cookie(&state));
+            match secured.flow {
+                Some(flow) => {
+                    set_cookie(&backend::sessions::cookie_header(
+                        COOKIE,
+                        &flow.token,
+                        state.config.recovery_flow_secs,
+                        state.config.cookie_secure,
+                    ));
+                    leptos_axum::redirect(&format!("{}?secured=1", flow.step.path()));
+                }
+                None => leptos_axum::redirect("/recover?secured=1"),
+            }
+            Ok(())
+        }
+        Err(DisownError::Invalid) => fail(AccountError::LinkUsed),
+        Err(DisownError::Internal(e)) => internal("securing an account failed", e),
+    }
+}
+
+/// `/wasnt-me?token=…`.
+#[component]
+pub fn WasntMePage() -> impl IntoView {
+    let token = crate::fixture::query("token");
+    let fixture = crate::fixture::current();
+    let report = Resource::new(
+        move || token.get().unwrap_or_default(),
+        move |token| {
+            let fixture = fixture.clone();
+            async move {
+                match fixture {
+                    Some(f) => Ok(f.report),
+                    None => wasnt_me_report(token).await,
+                }
+            }
+        },
+    );
+    let secure = ServerAction::<SecureAccount>::new();
+    crate::fixture::seed(secure, crate::fixture::current().and_then(|f| f.error.clone()));
+    let error = action_error(secure);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Ok(Some(reported)) => {
+                        let what = match reported.event.as_str() {
+                            "password_reset" => "the password of your account was changed",
+                            _ => "your account was signed in to from a new device",
+                        };
+                        let when = domain::time::display_utc(reported.reported_at);
+                        view! {
+                            <Page title="Wasn't you? Let's secure your account">
+                                <p class="card__lead">
+                                    "We e-mailed you on " {when} " because " {what} "."
+                                </p>
+                                <ul class="checklist-plain">
+                                    <li>"Every device signed in to your account is signed out, this one too."</li>
+                                    <li>"Password resets already under way are cancelled."</li>
+                                    <li>"From now on, resetting your password takes extra checks, including a code texted to your phone if one is on file."</li>
+                                    <li>"Then you choose a new password, starting here."</li>
+                                </ul>
+                                <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+                                <ActionForm action=secure attr:class="form">
+                                    <input
+                                        type="hidden"
+                                        name="token"
+                                        value=move || token.get().unwrap_or_default()
+                                    />
+                                    <SubmitButton
+                                        label="Secure my account"
+                                        pending=secure.pending()
+                                        danger=true
+                                    />
+                                </ActionForm>
+                                <p class="form-links">
+                                    "It was me after all? " <a href="/account">"Go to your account"</a>
+                                </p>
+                            </Page>
+                        }
+                            .into_any()
+                    }
+                    Ok(None) => {
+                        view! {
+                            <Page title="This link can't be used">
+                                <p class="card__lead">
+                                    "It was used already, or it is more than 7 days old. If you think someone else is using your account, reset your password now."
+                                </p>
+                                <a class="button button--primary" href="/recover">"Reset your password"</a>
+                                <p class="form-links">
+                                    "Need help? Contact support from the link below."
+                                </p>
+                            </Page>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => {
+                        view! {
+                            <Page title="Wasn't you?">
+                                <p class="alert alert--error" role="alert">{e.to_string()}</p>
+                            </Page>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,168 @@
+//! The account's security activity: what happened to it, when, from which browser and address.
+//!
+//! Every event is one row of `audit_log`, written in the same transaction as what it records,
+//! with the client's address already masked and its browser already named, so the activity page
+//! shows stored facts and never keeps a full address. Events of a recovery flow take the browser
+//! and address the flow was started from (a flow belongs to one browser).
+
+use crate::db::col;
+use crate::state::AppState;
+use sqlx::AnyConnection;
+
+/// Who is asking: what the request says about its sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// The network the per-network limits count on (`limits::network_of`).
+    pub network: String,
+    /// The address with its last part masked ("203.0.113.x"), for the activity page.
+    pub ip: String,
+    /// "Firefox on Android" (`domain::agent::describe`).
+    pub agent: String,
+    /// The signed "remember this device" cookie, if the browser sent one.
+    pub device: Option<String>,
+}
+
+impl Client {
+    /// A caller that is not a browser request (tests, tools): only its network is known.
+    pub fn at(network: &str) -> Self {
+        Self {
+            network: network.to_string(),
+            ip: "unknown".into(),
+            agent: "Unknown browser".into(),
+            device: None,
+        }
+    }
+
+    /// A browser request from `ip` with `user_agent`, carrying `device` cookie if any.
+    pub fn from_request(ip: std::net::IpAddr, user_agent: &str, device: Option<String>) -> Self {
+        Self {
+            network: crate::limits::network_of(ip),
+            ip: crate::net::masked(ip),
+            agent: domain::agent::describe(user_agent),
+            device,
+        }
+    }
+}
+
+/// The names of recorded events (the `event` column).
+pub mod event {
+    pub const ACCOUNT_CREATED: &str = "account_created";
+    pub const SIGNED_IN: &str = "signed_in";
+    pub const SIGNED_IN_NEW_DEVICE: &str = "signed_in_new_device";
+    pub const SIGNED_OUT_EVERYWHERE: &str = "signed_out_everywhere";
+    pub const SESSION_REVOKED: &str = "session_revoked";
+    pub const PHONE_CHANGED: &str = "phone_changed";
+    pub const RECOVERY_REQUESTED: &str = "recovery_requested";
+    pub const CODE_SENT_EMAIL: &str = "code_sent_email";
+    pub const CODE_SENT_SMS: &str = "code_sent_sms";
+    pub const WRONG_CODE: &str = "wrong_code";
+    pub const SLIDER_FAILED: &str = "slider_failed";
+    pub const PASSWORD_RESET: &str = "password_reset";
+    pub const WASNT_ME: &str = "wasnt_me";
+}
+
+/// One event as the activity page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub event: String,
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+    pub agent: Option<String>,
+    pub at: i64,
+}
+
+/// Records `event` for `user_id` from `client`, inside the caller's transaction.
+pub(crate) async fn record(
+    conn: &mut AnyConnection,
+    user_id: Option<&str>,
+    event: &str,
+    detail: Option<&str>,
+    client: Option<&Client>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, user_id, event, detail, ip, agent, at, seq) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM audit_log WHERE user_id = $2",
+    )
+    .bind(crate::crypto::new_id())
+    .bind(user_id)
+    .bind(event)
+    .bind(detail)
+    .bind(client.map(|c| c.ip.as_str()))
+    .bind(client.map(|c| c.agent.as_str()))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records `event` for the account of the recovery flow `id_hash`, from the browser and address
+/// the flow was started from. A flow for an address without an account writes the same row with
+/// no account (the same work either way; `prune` removes such rows).
+pub(crate) async fn record_for_flow(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    event: &str,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, user_id, event, detail, ip, agent, at, seq) \
+         SELECT $1, f.user_id, $2, $3, f.ip, f.agent, $4, \
+         (SELECT COALESCE(MAX(a.seq), 0) + 1 FROM audit_log a WHERE a.user_id = f.user_id) \
+         FROM recovery_flows f WHERE f.id_hash = $5",
+    )
+    .bind(crate::crypto::new_id())
+    .bind(event)
+    .bind(detail)
+    .bind(now)
+    .bind(id_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One page of the account's events, newest first, and whether older ones exist.
+pub async fn page(
+    state: &AppState,
+    user_id: &str,
+    page: u32,
+    per_page: u32,
+) -> Result<(Vec<Entry>, bool), sqlx::Error> {
+    let per_page = i64::from(per_page.clamp(1, 100));
+    let rows = sqlx::query(
+        "SELECT event, detail, ip, agent, at FROM audit_log WHERE user_id = $1 \
+         ORDER BY seq DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(user_id)
+    .bind(per_page + 1)
+    .bind(i64::from(page) * per_page)
+    .fetch_all(state.db.pool())
+    .await?;
+    let more = rows.len() as i64 > per_page;
+    let entries = rows
+        .iter()
+        .take(per_page as usize)
+        .map(|r| {
+            Ok(Entry {
+                event: col(r, "event")?,
+                detail: col(r, "detail")?,
+                ip: col(r, "ip")?,
+                agent: col(r, "agent")?,
+                at: col(r, "at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((entries, more))
+}
+
+/// Deletes events recorded for flows without an account (kept a day, never shown).
+pub async fn prune(db: &crate::Db, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM audit_log WHERE user_id IS NULL AND at < $1")
+            .bind(now - 86_400)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
+}
