@@ -135,8 +135,8 @@ pub async fn logout_everywhere() -> Result<(), AccountError> {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| whoami());
-    let phone = Resource::new(|| (), |_| my_phone());
     let change = ServerAction::<ChangePhone>::new();
+    let phone = Resource::new(move || change.version().get(), |_| my_phone());
     let error = action_error(change);
     let query = leptos_router::hooks::use_query_map();
     let saved = move || query.read().get("notice").as_deref() == Some("phone");
@@ -150,6 +150,10 @@ pub fn AccountPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(email)) => {
+                        // Awaited here, not read in a closure below, so the server-rendered
+                        // page always holds them.
+                        let phone = phone.await.ok().flatten();
+                        let sessions = sessions.await.unwrap_or_default();
                         view! {
                             <Page title="Your account">
                                 <p class="card__lead">"Signed in as " <strong>{email}</strong></p>
@@ -171,15 +175,10 @@ pub fn AccountPage() -> impl IntoView {
                                     <p class="alert alert--info" role="status">"That device was signed out."</p>
                                 </Show>
                                 <ul class="session-list">
-                                    {move || {
-                                        sessions
-                                            .get()
-                                            .and_then(Result::ok)
-                                            .unwrap_or_default()
-                                            .into_iter()
-                                            .map(|session| view! { <SessionItem session action=sign_out_device /> })
-                                            .collect_view()
-                                    }}
+                                    {sessions
+                                        .into_iter()
+                                        .map(|session| view! { <SessionItem session action=sign_out_device /> })
+                                        .collect_view()}
                                 </ul>
                                 <p class="form-links">
                                     <a href="/account/activity">"See your security activity"</a>
@@ -189,7 +188,7 @@ pub fn AccountPage() -> impl IntoView {
                                     <p class="alert alert--info" role="status">"Your mobile number was saved."</p>
                                 </Show>
                                 <p class="card__lead">
-                                    {move || match phone.get().and_then(Result::ok).flatten() {
+                                    {match phone {
                                         Some(p) => format!("On file: {p}. We may text a code to it when you reset your password."),
                                         None => "No number on file. Adding one helps keep your account safe.".to_string(),
                                     }}
