@@ -10,7 +10,7 @@ mod wasnt_me;
 pub use activity::{describe as describe_event, Activity, ActivityEntry, ActivityPage};
 pub use confirm::ConfirmPage;
 pub use login::LoginPage;
-pub use profile::AccountPage;
+pub use profile::{AccountPage, DeviceSession};
 pub use register::RegisterPage;
 pub use wasnt_me::{Reported, WasntMePage};
 

@@ -34,6 +34,16 @@ pub struct Fixture {
     pub report: Option<crate::account::Reported>,
     /// The events `/account/activity` lists.
     pub activity: Option<crate::account::Activity>,
+    /// The signed-in account `/account` shows.
+    pub account: Option<AccountFixture>,
+}
+
+/// What `/account` shows: who is signed in, the phone on file, the signed-in browsers.
+#[derive(Debug, Clone)]
+pub struct AccountFixture {
+    pub email: String,
+    pub phone: Option<String>,
+    pub sessions: Vec<crate::account::DeviceSession>,
 }
 
 /// The fixture the current screen is rendered from, if it is in the gallery.

@@ -6,10 +6,14 @@
 
 mod components;
 
-use crate::account::{ConfirmPage, LoginPage, RegisterPage};
+use crate::account::{
+    Activity, ActivityEntry, ActivityPage, ConfirmPage, LoginPage, RegisterPage, Reported,
+    WasntMePage,
+};
 use crate::components::SliderState;
 use crate::error::{AccountError, Field};
-use crate::fixture::Fixture;
+use crate::account::{AccountPage, DeviceSession};
+use crate::fixture::{AccountFixture, Fixture};
 use crate::recover::{CheckPage, CodePage, DonePage, NewPasswordPage, RecoverPage, VerifyPage};
 use domain::recovery::{FlowView, Step};
 use leptos::prelude::*;
@@ -29,6 +33,9 @@ enum Screen {
     Sms,
     Password,
     Done,
+    WasntMe,
+    Activity,
+    Account,
 }
 
 /// One state of one screen: its address, what it shows, and the fixture it is rendered from.
@@ -98,6 +105,56 @@ fn counting(step: Step, seconds: i64) -> Fixture {
         flow.resend_in = seconds;
     }
     f
+}
+
+/// A week of events on one account, newest first.
+fn activity() -> Activity {
+    let event = |event: &str, detail: Option<&str>, agent: &str, ago: i64| ActivityEntry {
+        event: event.into(),
+        detail: detail.map(Into::into),
+        ip: Some("203.0.113.x".into()),
+        agent: Some(agent.into()),
+        at: 1_795_771_920 - ago,
+    };
+    Activity {
+        entries: vec![
+            event("signed_in_new_device", None, "Safari on iPhone", 0),
+            event("password_reset", None, "Safari on iPhone", 120),
+            event("wrong_code", Some("email"), "Safari on iPhone", 200),
+            event("code_sent_email", Some("l***n@example.com"), "Safari on iPhone", 260),
+            event("recovery_requested", None, "Safari on iPhone", 300),
+            event("session_revoked", Some("Firefox on Windows"), "Chrome on Android", 86_400),
+            event("signed_in", None, "Chrome on Android", 3 * 86_400),
+            event("account_created", None, "Chrome on Android", 7 * 86_400),
+        ],
+        page: 0,
+        more: true,
+    }
+}
+
+/// Signed in on a phone and a laptop, with a number on file.
+fn account(query: &'static [(&'static str, &'static str)]) -> Fixture {
+    let session = |id: &str, agent: &str, ago: i64, current: bool| DeviceSession {
+        id: id.into(),
+        agent: Some(agent.into()),
+        ip: Some("203.0.113.x".into()),
+        last_seen_at: 1_795_771_920 - ago,
+        current,
+    };
+    let mut sessions = vec![session("a", "Safari on iPhone", 0, true)];
+    if query.is_empty() {
+        sessions.push(session("b", "Firefox on Windows", 3_600, false));
+    }
+    sessions.push(session("c", "Chrome on Android", 2 * 86_400, false));
+    Fixture {
+        account: Some(AccountFixture {
+            email: "lin@example.com".into(),
+            phone: Some("+44 •••• ••• 789".into()),
+            sessions,
+        }),
+        query,
+        ..Fixture::default()
+    }
 }
 
 const TYPED_LOGIN: &[(&str, &str)] = &[("email", "lin@example.com"), ("password", "Tangerine7")];
@@ -527,6 +584,67 @@ const STATES: &[State] = &[
         screen: Screen::Done,
         fixture: || at(Step::Done),
     },
+    State {
+        slug: "wasnt-me",
+        caption: "\"This wasn't me\": from the e-mail",
+        screen: Screen::WasntMe,
+        fixture: || Fixture {
+            report: Some(Reported {
+                event: "password_reset".into(),
+                reported_at: 1_795_771_920,
+            }),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "wasnt-me-used",
+        caption: "\"This wasn't me\": link used or expired",
+        screen: Screen::WasntMe,
+        fixture: Fixture::default,
+    },
+    State {
+        slug: "verify-secured",
+        caption: "Verify: after \"This wasn't me\"",
+        screen: Screen::Verify,
+        fixture: || Fixture {
+            query: &[("secured", "1")],
+            ..at(Step::Verify)
+        },
+    },
+    State {
+        slug: "account",
+        caption: "Your account: signed-in browsers",
+        screen: Screen::Account,
+        fixture: || account(&[]),
+    },
+    State {
+        slug: "account-device-out",
+        caption: "Your account: a device signed out",
+        screen: Screen::Account,
+        fixture: || account(&[("notice", "device")]),
+    },
+    State {
+        slug: "activity",
+        caption: "Security activity",
+        screen: Screen::Activity,
+        fixture: || Fixture {
+            activity: Some(activity()),
+            ..Fixture::default()
+        },
+    },
+    State {
+        slug: "activity-empty",
+        caption: "Security activity: nothing yet",
+        screen: Screen::Activity,
+        fixture: || Fixture {
+            activity: Some(Activity {
+                entries: Vec::new(),
+                page: 0,
+                more: false,
+            }),
+            ..Fixture::default()
+        },
+    },
 ];
 
 /// The addresses of every screen state (for tests and snapshots).
@@ -566,6 +684,9 @@ pub fn StatePage() -> impl IntoView {
         Screen::Sms => view! { <CodePage screen=Step::Sms /> }.into_any(),
         Screen::Password => view! { <NewPasswordPage /> }.into_any(),
         Screen::Done => view! { <DonePage /> }.into_any(),
+        Screen::WasntMe => view! { <WasntMePage /> }.into_any(),
+        Screen::Activity => view! { <ActivityPage /> }.into_any(),
+        Screen::Account => view! { <AccountPage /> }.into_any(),
     };
     view! {
         <Html {..} data-theme=move || theme.get() />

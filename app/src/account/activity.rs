@@ -7,6 +7,7 @@ use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 /// Events per page.
+#[cfg(feature = "ssr")]
 const PER_PAGE: u32 = 20;
 
 /// One event as the page shows it.
@@ -195,9 +196,9 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
         <li class="event-list__item">
             <p class="event-list__title">{title}</p>
             {extra.map(|x| view! { <p class="event-list__meta">{x}</p> })}
+            {from.map(|f| view! { <p class="event-list__meta">{f}</p> })}
             <p class="event-list__meta">
                 <time datetime=iso>{when}</time>
-                {from.map(|f| view! { " · " {f} })}
             </p>
         </li>
     }

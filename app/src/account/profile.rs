@@ -134,15 +134,52 @@ pub async fn logout_everywhere() -> Result<(), AccountError> {
 /// `/account`: who is signed in, sign out, sign out everywhere. Signed out → `/login`.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| whoami());
+    // In the gallery the page shows the fixture's account instead of asking the server.
+    let shown = crate::fixture::current().and_then(|f| f.account);
+    let fixed = shown.clone();
+    let user = Resource::new(
+        || (),
+        move |_| {
+            let fixed = fixed.clone();
+            async move {
+                match fixed {
+                    Some(a) => Ok(Some(a.email)),
+                    None => whoami().await,
+                }
+            }
+        },
+    );
     let change = ServerAction::<ChangePhone>::new();
-    let phone = Resource::new(move || change.version().get(), |_| my_phone());
+    let fixed = shown.clone();
+    let phone = Resource::new(
+        move || change.version().get(),
+        move |_| {
+            let fixed = fixed.clone();
+            async move {
+                match fixed {
+                    Some(a) => Ok(a.phone),
+                    None => my_phone().await,
+                }
+            }
+        },
+    );
     let error = action_error(change);
-    let query = leptos_router::hooks::use_query_map();
-    let saved = move || query.read().get("notice").as_deref() == Some("phone");
-    let device_out = move || query.read().get("notice").as_deref() == Some("device");
+    let notice = crate::fixture::query("notice");
+    let saved = move || notice.get().as_deref() == Some("phone");
+    let device_out = move || notice.get().as_deref() == Some("device");
     let sign_out_device = ServerAction::<SignOutDevice>::new();
-    let sessions = Resource::new(move || sign_out_device.version().get(), |_| my_sessions());
+    let sessions = Resource::new(
+        move || sign_out_device.version().get(),
+        move |_| {
+            let fixed = shown.clone();
+            async move {
+                match fixed {
+                    Some(a) => Ok(a.sessions),
+                    None => my_sessions().await,
+                }
+            }
+        },
+    );
     let logout = ServerAction::<Logout>::new();
     let everywhere = ServerAction::<LogoutEverywhere>::new();
     view! {

@@ -135,9 +135,6 @@ pub fn WasntMePage() -> impl IntoView {
                                     "It was used already, or it is more than 7 days old. If you think someone else is using your account, reset your password now."
                                 </p>
                                 <a class="button button--primary" href="/recover">"Reset your password"</a>
-                                <p class="form-links">
-                                    "Need help? Contact support from the link below."
-                                </p>
                             </Page>
                         }
                             .into_any()
