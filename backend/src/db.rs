@@ -119,7 +119,7 @@ impl Db {
             }
             // Every connection waits for a writer instead of failing with SQLITE_BUSY, and
             // enforces foreign keys (off by default in SQLite).
-            options = options.max_connections(8).after_connect(|conn, _| {
+            options = options.max_connections(4).after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
                         .await?;

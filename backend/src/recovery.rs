@@ -116,6 +116,18 @@ struct Flow {
     sms_expires_at: Option<i64>,
     sms_tries_left: i64,
     sms_sent: i64,
+    /// Codes e-mailed / texted for this address in the last 24 hours (all its flows).
+    codes_today: i64,
+    texts_today: i64,
+    /// Uses of the counted network limit (see [`load`]) in its window, and the latest one.
+    network_used: i64,
+    network_latest: Option<i64>,
+}
+
+/// The per-network limit a [`load`] also counts: its kind and keyed subject.
+struct NetworkCount<'a> {
+    kind: &'a str,
+    subject: &'a str,
 }
 
 impl Flow {
@@ -250,20 +262,20 @@ pub async fn start_from(
 pub async fn view(state: &AppState, token: &str) -> Result<Option<FlowView>, sqlx::Error> {
     let now = state.clock.now();
     let mut conn = state.db.pool().acquire().await?;
-    let Some(flow) = load(&mut conn, &token_hash(token), now).await? else {
+    let Some(flow) = load(&mut conn, &token_hash(token), now, None).await? else {
         return Ok(None);
     };
     let masked = Email::parse(&flow.email).map_or_else(|_| flow.email.clone(), |e| e.masked());
     // The code fields describe the current step's code: texted at the SMS step, else e-mailed.
     let sms = flow.step == Step::Sms;
-    let (sent, sent_at, tries_left, dead, counted) = if sms {
+    let (sent, sent_at, tries_left, dead, sent_today) = if sms {
         let f = &flow;
         (
             f.sms_sent,
             f.sms_sent_at,
             f.sms_tries_left,
             f.sms_dead(now),
-            kind::SMS_CODE_ACCOUNT,
+            f.texts_today,
         )
     } else {
         let f = &flow;
@@ -272,10 +284,9 @@ pub async fn view(state: &AppState, token: &str) -> Result<Option<FlowView>, sql
             f.code_sent_at,
             f.code_tries_left,
             f.code_dead(now),
-            kind::RECOVERY_CODE_ACCOUNT,
+            f.codes_today,
         )
     };
-    let sent_today = limits::count_in(&mut conn, counted, &flow.account_key, now - DAY).await?;
     let phone = if sms {
         account_phone(&mut conn, &flow).await?
     } else {
@@ -310,12 +321,17 @@ pub async fn send_code(
 ) -> Result<Step, RecoveryError> {
     let cfg = &state.config;
     let now = state.clock.now();
-    let network_subject = network_limit(state, kind::RECOVERY_SEND_NETWORK, network, now).await?;
+    let network_subject = network_subject(state, network);
     let id_hash = token_hash(token);
     let mut tx = state.db.begin_write().await?;
-    let flow = load(&mut tx, &id_hash, now)
+    let counted = NetworkCount {
+        kind: kind::RECOVERY_SEND_NETWORK,
+        subject: &network_subject,
+    };
+    let flow = load(&mut tx, &id_hash, now, Some(counted))
         .await?
         .ok_or(RecoveryError::NoFlow)?;
+    network_allows(state, flow.network_used, flow.network_latest, now)?;
     if flow.step == Step::Sms {
         send_sms(state, &mut tx, &id_hash, &flow, &network_subject, now).await?;
         tx.commit().await?;
@@ -333,14 +349,7 @@ pub async fn send_code(
             });
         }
     }
-    let account_codes = limits::count_in(
-        &mut tx,
-        kind::RECOVERY_CODE_ACCOUNT,
-        &flow.account_key,
-        now - DAY,
-    )
-    .await?;
-    if flow.codes_sent >= cfg.codes_per_flow || account_codes >= cfg.codes_per_account_per_day {
+    if flow.codes_sent >= cfg.codes_per_flow || flow.codes_today >= cfg.codes_per_account_per_day {
         return Err(RecoveryError::TooManyCodes);
     }
     let code = new_code();
@@ -422,12 +431,17 @@ pub async fn check_code_on_device(
     let cfg = &state.config;
     let code = Code::parse(code)?;
     let now = state.clock.now();
-    let network_subject = network_limit(state, kind::RECOVERY_CHECK_NETWORK, network, now).await?;
+    let network_subject = network_subject(state, network);
     let id_hash = token_hash(token);
     let mut tx = state.db.begin_write().await?;
-    let flow = load(&mut tx, &id_hash, now)
+    let counted = NetworkCount {
+        kind: kind::RECOVERY_CHECK_NETWORK,
+        subject: &network_subject,
+    };
+    let flow = load(&mut tx, &id_hash, now, Some(counted))
         .await?
         .ok_or(RecoveryError::NoFlow)?;
+    network_allows(state, flow.network_used, flow.network_latest, now)?;
     if flow.step == Step::Sms {
         let next = check_sms(
             state,
@@ -528,7 +542,7 @@ pub async fn set_password(
     let now = state.clock.now();
     let flow = {
         let mut conn = state.db.pool().acquire().await?;
-        load(&mut conn, &id_hash, now)
+        load(&mut conn, &id_hash, now, None)
             .await?
             .ok_or(RecoveryError::NoFlow)?
     };
@@ -627,6 +641,17 @@ async fn network_limit(
     let subject = network_subject(state, network);
     let (used, latest) =
         limits::count_since(&state.db, kind, &subject, now - NETWORK_WINDOW).await?;
+    network_allows(state, used, latest, now)?;
+    Ok(subject)
+}
+
+/// Refuses when a network has used a limit `used` times in the window, the latest at `latest`.
+fn network_allows(
+    state: &AppState,
+    used: i64,
+    latest: Option<i64>,
+    now: i64,
+) -> Result<(), RecoveryError> {
     if used >= state.config.recovery_per_network {
         // Waiting until the latest use leaves the window is always enough.
         let latest = latest.unwrap_or(now);
@@ -634,22 +659,39 @@ async fn network_limit(
             retry_after_secs: (latest + NETWORK_WINDOW - now).clamp(1, NETWORK_WINDOW),
         });
     }
-    Ok(subject)
+    Ok(())
 }
 
+/// The live flow `id_hash` with its address's daily code counts and, when asked, the uses of
+/// one per-network limit: one round trip, which matters most inside a SQLite write lock.
 async fn load(
     conn: &mut AnyConnection,
     id_hash: &str,
     now: i64,
+    network: Option<NetworkCount<'_>>,
 ) -> Result<Option<Flow>, sqlx::Error> {
+    let network = network.unwrap_or(NetworkCount {
+        kind: "",
+        subject: "",
+    });
     let row = sqlx::query(
         "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
          code_tries_left, codes_sent, grant_expires_at, sms_code_mac, sms_sent_at, sms_expires_at, \
-         sms_tries_left, sms_sent FROM recovery_flows \
-         WHERE id_hash = $1 AND expires_at > $2",
+         sms_tries_left, sms_sent, \
+         (SELECT COUNT(*) FROM attempts a WHERE a.kind = $3 AND a.subject = f.account_key AND a.at > $5) AS codes_today, \
+         (SELECT COUNT(*) FROM attempts a WHERE a.kind = $4 AND a.subject = f.account_key AND a.at > $5) AS texts_today, \
+         (SELECT COUNT(*) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_used, \
+         (SELECT MAX(a.at) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_latest \
+         FROM recovery_flows f WHERE f.id_hash = $1 AND f.expires_at > $2",
     )
     .bind(id_hash)
     .bind(now)
+    .bind(kind::RECOVERY_CODE_ACCOUNT)
+    .bind(kind::SMS_CODE_ACCOUNT)
+    .bind(now - DAY)
+    .bind(network.kind)
+    .bind(network.subject)
+    .bind(now - NETWORK_WINDOW)
     .fetch_optional(conn)
     .await?;
     let Some(r) = row else { return Ok(None) };
@@ -672,6 +714,10 @@ async fn load(
         sms_expires_at: col(&r, "sms_expires_at")?,
         sms_tries_left: col(&r, "sms_tries_left")?,
         sms_sent: col(&r, "sms_sent")?,
+        codes_today: col(&r, "codes_today")?,
+        texts_today: col(&r, "texts_today")?,
+        network_used: col(&r, "network_used")?,
+        network_latest: col(&r, "network_latest")?,
     }))
 }
 
@@ -713,9 +759,7 @@ async fn send_sms(
             });
         }
     }
-    let account_texts =
-        limits::count_in(tx, kind::SMS_CODE_ACCOUNT, &flow.account_key, now - DAY).await?;
-    if flow.sms_sent >= cfg.codes_per_flow || account_texts >= cfg.codes_per_account_per_day {
+    if flow.sms_sent >= cfg.codes_per_flow || flow.texts_today >= cfg.codes_per_account_per_day {
         return Err(RecoveryError::TooManyCodes);
     }
     let phone = account_phone(tx, flow)
