@@ -10,9 +10,20 @@ status=0
 TEST_POSTGRES_URL=$(scripts/postgres.sh) || exit 1
 export TEST_POSTGRES_URL
 
-echo "== unit, storage and router tests"
-if ! cargo test --workspace --exclude frontend --no-fail-fast; then
-  echo "!! unit, storage or router tests failed (see above); running the end-to-end tests anyway"
+echo "== unit and storage tests"
+if ! cargo test --workspace --exclude frontend --exclude server --no-fail-fast; then
+  echo "!! unit or storage tests failed (see above); running the others anyway"
+  status=1
+fi
+
+# The router tests render pages in-process, each test on its own tokio runtime. Run in
+# parallel inside one process, about one run in twenty left a server-rendered page (one with
+# async data, e.g. /account, /recover/verify) waiting forever; one test at a time, none did
+# (40 runs of the recovery tests). A server has a single runtime, so this is an artefact of sharing the
+# process, not something a shopper can meet; the router tests run one at a time.
+echo "== router tests (one at a time)"
+if ! cargo test -p server --no-fail-fast -- --test-threads=1; then
+  echo "!! router tests failed (see above); running the end-to-end tests anyway"
   status=1
 fi
 

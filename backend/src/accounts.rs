@@ -293,7 +293,16 @@ pub async fn login(
     password: &str,
     network: &str,
 ) -> Result<String, LoginError> {
-    login_with_pass(state, email, password, &Client::at(network), None).await
+    Ok(login_with_pass(state, email, password, &Client::at(network), None)
+        .await?
+        .token)
+}
+
+/// A successful sign-in: the new session's token, and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub token: String,
+    pub user_id: String,
 }
 
 /// The keys a sign-in's counters and slider challenges use: (address, network).
@@ -313,13 +322,39 @@ pub async fn login_with_pass(
     password: &str,
     client: &Client,
     pass: Option<&str>,
-) -> Result<String, LoginError> {
+) -> Result<SignedIn, LoginError> {
     let email = Email::parse(email)?;
     if password.is_empty() {
         return Err(LoginError::PasswordMissing);
     }
     let (account_subject, network_subject) = login_subjects(state, &email, &client.network);
-    match limits::login_gate(state, &account_subject, &network_subject).await? {
+    let now = state.clock.now();
+    // The account and both failure counts in one round trip (the same query whether or not
+    // the address has an account).
+    let row = sqlx::query(
+        "SELECT u.id, u.password_hash, \
+         (SELECT COUNT(*) FROM attempts WHERE kind = $2 AND subject = $3 AND at > $6) AS failures, \
+         (SELECT MAX(at) FROM attempts WHERE kind = $2 AND subject = $3 AND at > $6) AS latest, \
+         (SELECT COUNT(*) FROM attempts WHERE kind = $4 AND subject = $5 AND at > $6) AS network_failures \
+         FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_key = $1",
+    )
+    .bind(email.key())
+    .bind(kind::LOGIN_FAIL_ACCOUNT)
+    .bind(&account_subject)
+    .bind(kind::LOGIN_FAIL_NETWORK)
+    .bind(&network_subject)
+    .bind(now - state.config.login_window_secs)
+    .fetch_one(state.db.pool())
+    .await?;
+    let failures: i64 = col(&row, "failures")?;
+    let gate = limits::login_gate(
+        &state.config,
+        failures,
+        col(&row, "latest")?,
+        col(&row, "network_failures")?,
+        now,
+    );
+    match gate {
         LoginGate::Locked { retry_after_secs } => {
             return Err(LoginError::Locked { retry_after_secs })
         }
@@ -338,14 +373,8 @@ pub async fn login_with_pass(
         }
         LoginGate::NeedsChallenge | LoginGate::Open => {}
     }
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email_key = $1")
-        .bind(email.key())
-        .fetch_optional(state.db.pool())
-        .await?;
-    let (user_id, stored): (Option<String>, Option<String>) = match &row {
-        Some(r) => (Some(col(r, "id")?), Some(col(r, "password_hash")?)),
-        None => (None, None),
-    };
+    let user_id: Option<String> = col(&row, "id")?;
+    let stored: Option<String> = col(&row, "password_hash")?;
     // Over-long input can never be a stored password; still pay for a verification so the
     // answer takes the same time.
     let candidate = if password.chars().count() > domain::password::MAX_LEN {
@@ -398,8 +427,13 @@ pub async fn login_with_pass(
     activity::record(&mut tx, Some(&user_id), signed_in, None, Some(client), now).await?;
     let session = sessions::create(&mut tx, state, &user_id, client).await?;
     tx.commit().await?;
-    limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &account_subject).await?;
-    Ok(session)
+    if failures > 0 {
+        limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &account_subject).await?;
+    }
+    Ok(SignedIn {
+        token: session,
+        user_id,
+    })
 }
 
 /// Ends every session of `user_id` (asked by `client`); returns how many ended.

@@ -5,7 +5,7 @@
 //! shows stored facts and never keeps a full address. Events of a recovery flow take the browser
 //! and address the flow was started from (a flow belongs to one browser).
 
-use crate::db::col;
+use crate::db::{col, Batch};
 use crate::state::AppState;
 use sqlx::AnyConnection;
 
@@ -106,20 +106,32 @@ pub(crate) async fn record_for_flow(
     detail: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let mut batch = Batch::new();
+    record_for_flow_into(&mut batch, id_hash, event, detail, now);
+    batch.run(conn).await.map(drop)
+}
+
+/// [`record_for_flow`] as one statement of `batch`.
+pub(crate) fn record_for_flow_into(
+    batch: &mut Batch,
+    id_hash: &str,
+    event: &str,
+    detail: Option<&str>,
+    now: i64,
+) {
+    batch.push(
         "INSERT INTO audit_log (id, user_id, event, detail, ip, agent, at, seq) \
          SELECT $1, f.user_id, $2, $3, f.ip, f.agent, $4, \
          (SELECT COALESCE(MAX(a.seq), 0) + 1 FROM audit_log a WHERE a.user_id = f.user_id) \
          FROM recovery_flows f WHERE f.id_hash = $5",
-    )
-    .bind(crate::crypto::new_id())
-    .bind(event)
-    .bind(detail)
-    .bind(now)
-    .bind(id_hash)
-    .execute(conn)
-    .await?;
-    Ok(())
+        vec![
+            crate::crypto::new_id().into(),
+            event.into(),
+            detail.into(),
+            now.into(),
+            id_hash.into(),
+        ],
+    );
 }
 
 /// One page of the account's events, newest first, and whether older ones exist.

@@ -1,8 +1,7 @@
 //! Rolling-window counters kept in the database, so every server process sees the same counts.
 
 use crate::clock::Timestamp;
-use crate::db::{col, Db};
-use crate::state::AppState;
+use crate::db::{col, Batch, Db};
 use sqlx::AnyConnection;
 
 /// What kinds of events are counted.
@@ -97,22 +96,30 @@ pub async fn record_all_in(
     events: &[(&str, &str)],
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
+    let mut batch = Batch::new();
+    record_all_into(&mut batch, events, now);
+    batch.run(conn).await.map(drop)
+}
+
+/// [`record_all_in`] as one statement of `batch` (none for no events).
+pub fn record_all_into(batch: &mut Batch, events: &[(&str, &str)], now: Timestamp) {
     if events.is_empty() {
-        return Ok(());
+        return;
     }
-    let values: Vec<String> = (0..events.len())
+    let rows: Vec<String> = (0..events.len())
         .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
         .collect();
-    let sql = format!(
-        "INSERT INTO attempts (kind, subject, at) VALUES {}",
-        values.join(", ")
+    let values = events
+        .iter()
+        .flat_map(|(kind, subject)| [(*kind).into(), (*subject).into(), now.into()])
+        .collect();
+    batch.push(
+        format!(
+            "INSERT INTO attempts (kind, subject, at) VALUES {}",
+            rows.join(", ")
+        ),
+        values,
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (kind, subject) in events {
-        query = query.bind(*kind).bind(*subject).bind(now);
-    }
-    query.execute(conn).await?;
-    Ok(())
 }
 
 /// [`count_since`] inside the caller's transaction (the count a decision is made on).
@@ -152,38 +159,25 @@ pub async fn prune(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
         .rows_affected())
 }
 
-/// Decides the gate for a sign-in to `account` (HMAC of the address) from `network`.
-pub async fn login_gate(
-    state: &AppState,
-    account: &str,
-    network: &str,
-) -> Result<LoginGate, sqlx::Error> {
-    let cfg = &state.config;
-    let now = state.clock.now();
-    let (failures, latest) = count_since(
-        &state.db,
-        kind::LOGIN_FAIL_ACCOUNT,
-        account,
-        now - cfg.login_window_secs,
-    )
-    .await?;
+/// The gate for the next sign-in of an address from the failures counted in the window: the
+/// address's (and when the latest was), and its network's.
+pub fn login_gate(
+    cfg: &crate::Config,
+    failures: i64,
+    latest: Option<Timestamp>,
+    network_failures: i64,
+    now: Timestamp,
+) -> LoginGate {
     if failures >= cfg.login_lock_after {
         let until = latest.unwrap_or(now) + cfg.login_lock_secs;
-        return Ok(LoginGate::Locked {
+        return LoginGate::Locked {
             retry_after_secs: (until - now).max(1),
-        });
+        };
     }
-    let (net_failures, _) = count_since(
-        &state.db,
-        kind::LOGIN_FAIL_NETWORK,
-        network,
-        now - cfg.login_window_secs,
-    )
-    .await?;
-    if failures >= cfg.login_challenge_after || net_failures >= cfg.login_lock_after {
-        return Ok(LoginGate::NeedsChallenge);
+    if failures >= cfg.login_challenge_after || network_failures >= cfg.login_lock_after {
+        return LoginGate::NeedsChallenge;
     }
-    Ok(LoginGate::Open)
+    LoginGate::Open
 }
 
 /// The network a client address belongs to: IPv4 /24, IPv6 /56 (one household or office).

@@ -4,7 +4,7 @@
 
 use crate::clock::Clock;
 use crate::crypto::new_id;
-use crate::db::{col, Db};
+use crate::db::{col, Batch, Db};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use std::future::Future;
@@ -38,7 +38,19 @@ pub async fn enqueue(
     message: &Message,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    insert(conn, message, now, None).await
+    let mut batch = Batch::new();
+    insert(&mut batch, message, now, None);
+    batch.run(conn).await.map(drop)
+}
+
+/// [`enqueue`] as one statement of `batch`.
+pub fn enqueue_into(batch: &mut Batch, message: &Message, now: i64) {
+    insert(batch, message, now, None);
+}
+
+/// [`enqueue_suppressed`] as one statement of `batch`.
+pub fn enqueue_suppressed_into(batch: &mut Batch, message: &Message, now: i64) {
+    insert(batch, message, now, Some("suppressed: no account"));
 }
 
 /// Writes the outbox row of a message that is not to be sent (the blanked code e-mail of an
@@ -49,32 +61,28 @@ pub async fn enqueue_suppressed(
     message: &Message,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    insert(conn, message, now, Some("suppressed: no account")).await
+    let mut batch = Batch::new();
+    enqueue_suppressed_into(&mut batch, message, now);
+    batch.run(conn).await.map(drop)
 }
 
 /// One outbox row; `settled` marks it done at once with that note.
-async fn insert(
-    conn: &mut AnyConnection,
-    message: &Message,
-    now: i64,
-    settled: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+fn insert(batch: &mut Batch, message: &Message, now: i64, settled: Option<&str>) {
+    batch.push(
         "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, created_at, next_attempt_at, sent_at, last_error) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
-    )
-    .bind(new_id())
-    .bind(&message.channel)
-    .bind(&message.recipient)
-    .bind(&message.subject)
-    .bind(&message.body_text)
-    .bind(&message.body_html)
-    .bind(now)
-    .bind(settled.map(|_| now))
-    .bind(settled)
-    .execute(conn)
-    .await?;
-    Ok(())
+        vec![
+            new_id().into(),
+            (&message.channel).into(),
+            (&message.recipient).into(),
+            (&message.subject).into(),
+            (&message.body_text).into(),
+            (&message.body_html).into(),
+            now.into(),
+            settled.map(|_| now).into(),
+            settled.into(),
+        ],
+    );
 }
 
 /// Seconds to wait before retry number `attempt` (2, 4, 8 … capped at 256).

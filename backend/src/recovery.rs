@@ -13,7 +13,7 @@
 use crate::activity::{self, event, Client};
 use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_code, new_token, token_hash};
-use crate::db::col;
+use crate::db::{col, Batch};
 use crate::hasher::HashError;
 use crate::limits::{self, kind};
 use crate::mail;
@@ -219,12 +219,6 @@ pub async fn start_from(
         .mac("recovery-account", &[email.key().as_bytes()]);
     let challenge = crate::challenge::recovery_requires(state, &account_key, &network_subject).await?;
     let mut tx = state.db.begin_write().await?;
-    if let Some(previous) = previous_token {
-        sqlx::query("DELETE FROM recovery_flows WHERE id_hash = $1")
-            .bind(token_hash(previous))
-            .execute(&mut *tx)
-            .await?;
-    }
     let user = sqlx::query("SELECT id, flagged FROM users WHERE email_key = $1")
         .bind(email.key())
         .fetch_optional(&mut *tx)
@@ -237,23 +231,36 @@ pub async fn start_from(
         challenge || (flagged && state.config.slider_policy != StepPolicy::Never),
     );
     let id_hash = token_hash(&token);
-    sqlx::query(
+    // Every write in one batch: one round trip inside the write lock on SQLite.
+    let mut batch = Batch::new();
+    if let Some(previous) = previous_token {
+        batch.push(
+            "DELETE FROM recovery_flows WHERE id_hash = $1",
+            vec![token_hash(previous).into()],
+        );
+    }
+    batch.push(
         "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&id_hash)
-    .bind(email.as_str())
-    .bind(&account_key)
-    .bind(user_id)
-    .bind(step.as_str())
-    .bind(now)
-    .bind(now + state.config.recovery_flow_secs)
-    .bind(&client.ip)
-    .bind(&client.agent)
-    .execute(&mut *tx)
-    .await?;
-    activity::record_for_flow(&mut tx, &id_hash, event::RECOVERY_REQUESTED, None, now).await?;
-    limits::record_in(&mut tx, kind::RECOVERY_START_NETWORK, &network_subject, now).await?;
+        vec![
+            (&id_hash).into(),
+            email.as_str().into(),
+            (&account_key).into(),
+            user_id.as_deref().into(),
+            step.as_str().into(),
+            now.into(),
+            (now + state.config.recovery_flow_secs).into(),
+            (&client.ip).into(),
+            (&client.agent).into(),
+        ],
+    );
+    activity::record_for_flow_into(&mut batch, &id_hash, event::RECOVERY_REQUESTED, None, now);
+    limits::record_all_into(
+        &mut batch,
+        &[(kind::RECOVERY_START_NETWORK, network_subject.as_str())],
+        now,
+    );
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(Started { token, step })
 }
@@ -368,38 +375,45 @@ pub async fn send_code(
         ("minutes", minutes.as_str()),
     ];
     let message = mail::RECOVERY_CODE.render(&flow.email, &vars);
-    sqlx::query(
+    // Every write of the request in one batch: one round trip inside the write lock on SQLite.
+    let mut batch = Batch::new();
+    batch.push(
         "UPDATE recovery_flows SET step = $1, code_mac = $2, code_sent_at = $3, code_expires_at = $4, \
          code_tries_left = $5, codes_sent = codes_sent + 1 WHERE id_hash = $6",
-    )
-    .bind(next.as_str())
-    .bind(code_mac(state, &id_hash, &code))
-    .bind(now)
-    .bind(now + cfg.code_lifetime_secs)
-    .bind(cfg.code_tries)
-    .bind(&id_hash)
-    .execute(&mut *tx)
-    .await?;
+        vec![
+            next.as_str().into(),
+            code_mac(state, &id_hash, &code).into(),
+            now.into(),
+            (now + cfg.code_lifetime_secs).into(),
+            cfg.code_tries.into(),
+            (&id_hash).into(),
+        ],
+    );
     match (&flow.user_id, cfg.recovery_notify_unknown) {
-        (Some(_), _) => outbox::enqueue(&mut tx, &message, now).await?,
+        (Some(_), _) => outbox::enqueue_into(&mut batch, &message, now),
         (None, true) => {
             let notice = mail::RECOVERY_UNKNOWN.render(&flow.email, &vars);
-            outbox::enqueue(&mut tx, &notice, now).await?;
+            outbox::enqueue_into(&mut batch, &notice, now);
         }
-        (None, false) => outbox::enqueue_suppressed(&mut tx, &message, now).await?,
+        (None, false) => outbox::enqueue_suppressed_into(&mut batch, &message, now),
     }
     let masked = Email::parse(&flow.email).map_or_else(|_| flow.email.clone(), |e| e.masked());
-    activity::record_for_flow(&mut tx, &id_hash, event::CODE_SENT_EMAIL, Some(&masked), now)
-        .await?;
-    limits::record_all_in(
-        &mut tx,
+    activity::record_for_flow_into(
+        &mut batch,
+        &id_hash,
+        event::CODE_SENT_EMAIL,
+        Some(&masked),
+        now,
+    );
+    limits::record_all_into(
+        &mut batch,
         &[
             (kind::RECOVERY_CODE_ACCOUNT, flow.account_key.as_str()),
             (kind::RECOVERY_SEND_NETWORK, network_subject.as_str()),
         ],
         now,
-    )
-    .await?;
+    );
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(next)
 }

@@ -21,11 +21,9 @@ pub async fn login(
     let client = client().await;
     let pass = pass.filter(|p| !p.is_empty());
     match accounts::login_with_pass(&state, &email, &password, &client, pass.as_deref()).await {
-        Ok(token) => {
-            set_cookie(&backend::sessions::set_cookie(&state, &token));
-            if let Ok(Some(user)) = backend::sessions::lookup(&state, &token).await {
-                crate::ssr::remember_device(&state, &user.user_id).await;
-            }
+        Ok(signed_in) => {
+            set_cookie(&backend::sessions::set_cookie(&state, &signed_in.token));
+            crate::ssr::remember_device(&state, &signed_in.user_id).await;
             leptos_axum::redirect("/account");
             Ok(())
         }

@@ -3,26 +3,6 @@ use crate::error::{action_error, AccountError, Field};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-/// The signed-in user's e-mail, or `None`.
-#[server(endpoint = "whoami")]
-pub async fn whoami() -> Result<Option<String>, AccountError> {
-    Ok(crate::ssr::current_user().await?.map(|u| u.email))
-}
-
-/// The signed-in user's masked phone number, if one is on file.
-#[server(endpoint = "my_phone")]
-pub async fn my_phone() -> Result<Option<String>, AccountError> {
-    use crate::ssr::{current_user, fail, internal, state};
-    let state = state()?;
-    let Some(user) = current_user().await? else {
-        return fail(AccountError::NotSignedIn);
-    };
-    match backend::accounts::masked_phone(&state, &user.user_id).await {
-        Ok(phone) => Ok(phone),
-        Err(e) => internal("reading a phone number failed", e),
-    }
-}
-
 /// Adds, changes or removes (empty) the phone number; needs the current password.
 #[server(endpoint = "change_phone")]
 pub async fn change_phone(phone: String, password: String) -> Result<(), AccountError> {
@@ -57,6 +37,19 @@ pub struct DeviceSession {
     pub current: bool,
 }
 
+#[cfg(feature = "ssr")]
+impl From<backend::sessions::SessionInfo> for DeviceSession {
+    fn from(s: backend::sessions::SessionInfo) -> Self {
+        DeviceSession {
+            id: s.id,
+            agent: s.agent,
+            ip: s.ip,
+            last_seen_at: s.last_seen_at,
+            current: s.current,
+        }
+    }
+}
+
 /// The browsers signed in to this account, most recently used first, this one marked.
 #[server(endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<DeviceSession>, AccountError> {
@@ -67,16 +60,7 @@ pub async fn my_sessions() -> Result<Vec<DeviceSession>, AccountError> {
         return fail(AccountError::NotSignedIn);
     };
     match backend::sessions::list(&state, &user.user_id, &token).await {
-        Ok(list) => Ok(list
-            .into_iter()
-            .map(|s| DeviceSession {
-                id: s.id,
-                agent: s.agent,
-                ip: s.ip,
-                last_seen_at: s.last_seen_at,
-                current: s.current,
-            })
-            .collect()),
+        Ok(list) => Ok(list.into_iter().map(DeviceSession::from).collect()),
         Err(e) => internal("listing sessions failed", e),
     }
 }
@@ -96,6 +80,37 @@ pub async fn sign_out_device(id: String) -> Result<(), AccountError> {
             Ok(())
         }
         Err(e) => internal("signing out a device failed", e),
+    }
+}
+
+/// What `/account` shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Overview {
+    pub email: String,
+    pub phone: Option<String>,
+    pub sessions: Vec<DeviceSession>,
+}
+
+/// Everything `/account` shows, in one call; `None` when signed out.
+#[server(endpoint = "account_overview")]
+pub async fn account_overview() -> Result<Option<Overview>, AccountError> {
+    use crate::ssr::{cookie, current_user, internal, state};
+    let state = state()?;
+    let (Some(user), Some(token)) = (current_user().await?, cookie(backend::sessions::COOKIE))
+    else {
+        return Ok(None);
+    };
+    let phone = match backend::accounts::masked_phone(&state, &user.user_id).await {
+        Ok(phone) => phone,
+        Err(e) => return internal("reading a phone number failed", e),
+    };
+    match backend::sessions::list(&state, &user.user_id, &token).await {
+        Ok(list) => Ok(Some(Overview {
+            email: user.email,
+            phone,
+            sessions: list.into_iter().map(DeviceSession::from).collect(),
+        })),
+        Err(e) => internal("listing sessions failed", e),
     }
 }
 
@@ -134,31 +149,23 @@ pub async fn logout_everywhere() -> Result<(), AccountError> {
 /// `/account`: who is signed in, sign out, sign out everywhere. Signed out → `/login`.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    // In the gallery the page shows the fixture's account instead of asking the server.
-    let shown = crate::fixture::current().and_then(|f| f.account);
-    let fixed = shown.clone();
-    let user = Resource::new(
-        || (),
-        move |_| {
-            let fixed = fixed.clone();
-            async move {
-                match fixed {
-                    Some(a) => Ok(Some(a.email)),
-                    None => whoami().await,
-                }
-            }
-        },
-    );
+    // One resource for everything the page shows: pages with several resources awaited in
+    // one Suspense intermittently never finished rendering on the server under parallel load.
     let change = ServerAction::<ChangePhone>::new();
-    let fixed = shown.clone();
-    let phone = Resource::new(
-        move || change.version().get(),
+    let sign_out_device = ServerAction::<SignOutDevice>::new();
+    let fixture = crate::fixture::current().and_then(|f| f.account);
+    let overview = Resource::new(
+        move || (change.version().get(), sign_out_device.version().get()),
         move |_| {
-            let fixed = fixed.clone();
+            let fixture = fixture.clone();
             async move {
-                match fixed {
-                    Some(a) => Ok(a.phone),
-                    None => my_phone().await,
+                match fixture {
+                    Some(a) => Ok(Some(Overview {
+                        email: a.email,
+                        phone: a.phone,
+                        sessions: a.sessions,
+                    })),
+                    None => account_overview().await,
                 }
             }
         },
@@ -167,30 +174,13 @@ pub fn AccountPage() -> impl IntoView {
     let notice = crate::fixture::query("notice");
     let saved = move || notice.get().as_deref() == Some("phone");
     let device_out = move || notice.get().as_deref() == Some("device");
-    let sign_out_device = ServerAction::<SignOutDevice>::new();
-    let sessions = Resource::new(
-        move || sign_out_device.version().get(),
-        move |_| {
-            let fixed = shown.clone();
-            async move {
-                match fixed {
-                    Some(a) => Ok(a.sessions),
-                    None => my_sessions().await,
-                }
-            }
-        },
-    );
     let logout = ServerAction::<Logout>::new();
     let everywhere = ServerAction::<LogoutEverywhere>::new();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(email)) => {
-                        // Awaited here, not read in a closure below, so the server-rendered
-                        // page always holds them.
-                        let phone = phone.await.ok().flatten();
-                        let sessions = sessions.await.unwrap_or_default();
+                match overview.await {
+                    Ok(Some(Overview { email, phone, sessions })) => {
                         view! {
                             <Page title="Your account">
                                 <p class="card__lead">"Signed in as " <strong>{email}</strong></p>
