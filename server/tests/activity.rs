@@ -210,6 +210,20 @@ async fn a_known_browser_signs_in_without_a_new_device_email() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_that_signed_up_is_a_known_device() {
+    let app = test_app(&[]).await;
+    let email = "lin@example.com";
+    let r = post(&app, "register", &format!("email={email}&password={PW}&phone="), None, FIREFOX).await;
+    let signup = pair(&r.cookie("rekey_signup").unwrap());
+    let code = app.code_from_outbox(email, "sign-up code").await;
+    let r = post(&app, "confirm_signup", &format!("code={code}"), Some(&signup), FIREFOX).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let device = pair(&r.cookie("rekey_device").expect("device cookie at sign-up"));
+    sign_in(&app, email, FIREFOX, Some(&device)).await;
+    assert_eq!(names(&events(&app, email).await), ["signed_in", "account_created"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wasnt_me_opens_safely_works_once_and_signs_out_everywhere() {
     let app = test_app(&[]).await;
     let email = "lin@example.com";

@@ -28,6 +28,11 @@ pub async fn confirm_signup(code: String) -> Result<(), AccountError> {
     match accounts::confirm_signup_from(&state, &token, &code, &client().await).await {
         Ok(session) => {
             set_cookie(&backend::sessions::set_cookie(&state, &session));
+            // The browser that created the account is a known device from now on: signing in
+            // here again is not a "new sign-in".
+            if let Ok(Some(user)) = backend::sessions::lookup(&state, &session).await {
+                crate::ssr::remember_device(&state, &user.user_id).await;
+            }
             set_cookie(&backend::sessions::cookie_header(
                 SIGNUP_COOKIE,
                 "",
