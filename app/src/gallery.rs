@@ -6,13 +6,13 @@
 
 mod components;
 
+use crate::account::{AccountPage, DeviceSession};
 use crate::account::{
     Activity, ActivityEntry, ActivityPage, ConfirmPage, LoginPage, RegisterPage, Reported,
     WasntMePage,
 };
 use crate::components::SliderState;
 use crate::error::{AccountError, Field};
-use crate::account::{AccountPage, DeviceSession};
 use crate::fixture::{AccountFixture, Fixture};
 use crate::recover::{CheckPage, CodePage, DonePage, NewPasswordPage, RecoverPage, VerifyPage};
 use domain::recovery::{FlowView, Step};
@@ -121,9 +121,19 @@ fn activity() -> Activity {
             event("signed_in_new_device", None, "Safari on iPhone", 0),
             event("password_reset", None, "Safari on iPhone", 120),
             event("wrong_code", Some("email"), "Safari on iPhone", 200),
-            event("code_sent_email", Some("l***n@example.com"), "Safari on iPhone", 260),
+            event(
+                "code_sent_email",
+                Some("l***n@example.com"),
+                "Safari on iPhone",
+                260,
+            ),
             event("recovery_requested", None, "Safari on iPhone", 300),
-            event("session_revoked", Some("Firefox on Windows"), "Chrome on Android", 86_400),
+            event(
+                "session_revoked",
+                Some("Firefox on Windows"),
+                "Chrome on Android",
+                86_400,
+            ),
             event("signed_in", None, "Chrome on Android", 3 * 86_400),
             event("account_created", None, "Chrome on Android", 7 * 86_400),
         ],

@@ -43,7 +43,9 @@ pub fn set_cookie(value: &str) {
 async fn client_ip() -> Option<std::net::IpAddr> {
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
-    let ConnectInfo(addr) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok()?;
+    let ConnectInfo(addr) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()?;
     let Ok(state) = state() else {
         return Some(addr.ip());
     };

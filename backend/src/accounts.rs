@@ -293,9 +293,11 @@ pub async fn login(
     password: &str,
     network: &str,
 ) -> Result<String, LoginError> {
-    Ok(login_with_pass(state, email, password, &Client::at(network), None)
-        .await?
-        .token)
+    Ok(
+        login_with_pass(state, email, password, &Client::at(network), None)
+            .await?
+            .token,
+    )
 }
 
 /// A successful sign-in: the new session's token, and whose it is.

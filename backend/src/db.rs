@@ -4,8 +4,8 @@
 //! `TEXT` ids and hex hashes) and run through sqlx's `Any` driver, so one test suite covers both.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use std::borrow::Cow;
 use sqlx::{AnyPool, Executor, Row};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -323,10 +323,13 @@ impl Batch {
         }
         let mut changed = 0;
         for (statement, args) in self.statements {
-            changed += bind_all(sqlx::query(sqlx::AssertSqlSafe(statement.into_owned())), args)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
+            changed += bind_all(
+                sqlx::query(sqlx::AssertSqlSafe(statement.into_owned())),
+                args,
+            )
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
         }
         Ok(changed)
     }
@@ -390,9 +393,18 @@ mod tests {
         let mut tx = db.begin_write().await.unwrap();
         let mut batch = Batch::new();
         batch
-            .push("INSERT INTO t (a, b) VALUES ($1, $2)", vec!["x".into(), 5.into()])
-            .push("INSERT INTO t (a, b) VALUES ($1, $2)", vec!["y".into(), Value::Int(None)])
-            .push("UPDATE t SET b = b + $2 WHERE a = $1", vec!["x".into(), 2.into()]);
+            .push(
+                "INSERT INTO t (a, b) VALUES ($1, $2)",
+                vec!["x".into(), 5.into()],
+            )
+            .push(
+                "INSERT INTO t (a, b) VALUES ($1, $2)",
+                vec!["y".into(), Value::Int(None)],
+            )
+            .push(
+                "UPDATE t SET b = b + $2 WHERE a = $1",
+                vec!["x".into(), 2.into()],
+            );
         assert_eq!(batch.run(&mut tx).await.unwrap(), 3);
         tx.commit().await.unwrap();
         let rows: Vec<(String, Option<i64>)> = sqlx::query_as("SELECT a, b FROM t ORDER BY a")

@@ -72,10 +72,7 @@ pub(crate) async fn issue(
     .bind(now + LIFETIME_SECS)
     .execute(conn)
     .await?;
-    Ok(format!(
-        "{}{PATH}?token={token}",
-        state.config.link_origin
-    ))
+    Ok(format!("{}{PATH}?token={token}", state.config.link_origin))
 }
 
 /// What the link `token` reports, if it can still be used. Reads only.
@@ -154,7 +151,10 @@ pub async fn secure(
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(sessions_ended, "account secured from a \"This wasn't me\" link");
+    tracing::info!(
+        sessions_ended,
+        "account secured from a \"This wasn't me\" link"
+    );
     let flow = match recovery::start_from(state, &email, previous_flow, client).await {
         Ok(started) => Some(started),
         Err(error) => {
@@ -170,9 +170,11 @@ pub async fn secure(
 
 /// Deletes links past their lifetime.
 pub async fn prune(db: &crate::Db, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM disown_tokens WHERE expires_at < $1")
-        .bind(now)
-        .execute(db.pool())
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM disown_tokens WHERE expires_at < $1")
+            .bind(now)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
 }

@@ -217,7 +217,8 @@ pub async fn start_from(
     let account_key = state
         .secret
         .mac("recovery-account", &[email.key().as_bytes()]);
-    let challenge = crate::challenge::recovery_requires(state, &account_key, &network_subject).await?;
+    let challenge =
+        crate::challenge::recovery_requires(state, &account_key, &network_subject).await?;
     let mut tx = state.db.begin_write().await?;
     let user = sqlx::query("SELECT id, flagged FROM users WHERE email_key = $1")
         .bind(email.key())
@@ -227,9 +228,8 @@ pub async fn start_from(
         Some(r) => (Some(col(&r, "id")?), col::<i64>(&r, "flagged")? != 0),
         None => (None, false),
     };
-    let step = Step::first(
-        challenge || (flagged && state.config.slider_policy != StepPolicy::Never),
-    );
+    let step =
+        Step::first(challenge || (flagged && state.config.slider_policy != StepPolicy::Never));
     let id_hash = token_hash(&token);
     // Every write in one batch: one round trip inside the write lock on SQLite.
     let mut batch = Batch::new();
@@ -507,8 +507,7 @@ pub async fn check_code_on_device(
             now,
         )
         .await?;
-        activity::record_for_flow(&mut tx, &id_hash, event::WRONG_CODE, Some("email"), now)
-            .await?;
+        activity::record_for_flow(&mut tx, &id_hash, event::WRONG_CODE, Some("email"), now).await?;
         tx.commit().await?;
         let tries_left = flow.code_tries_left - 1;
         return Err(if tries_left <= 0 {

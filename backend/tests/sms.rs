@@ -3,8 +3,8 @@
 
 mod support;
 
-use backend::activity::Client;
 use backend::accounts::{self, PhoneChangeError};
+use backend::activity::Client;
 use backend::outbox::{self, DevOutbox, Message};
 use backend::recovery::{self, RecoveryError};
 use backend::sms::HttpSms;
@@ -320,7 +320,9 @@ async fn changing_the_phone_needs_the_password(fx: Fixture) {
             .as_deref(),
         Some("+44 •••• ••• 789")
     );
-    accounts::change_phone(&state, &user, "", PW, &Client::at("local")).await.unwrap();
+    accounts::change_phone(&state, &user, "", PW, &Client::at("local"))
+        .await
+        .unwrap();
     assert_eq!(
         accounts::masked_phone(&state, &user).await.unwrap(),
         None,

@@ -2,8 +2,8 @@
 
 mod support;
 
-use backend::activity::Client;
 use backend::accounts::{self, ConfirmError, LoginError, SignupError};
+use backend::activity::Client;
 use backend::outbox::{self, DevOutbox, Message, Transport};
 use backend::sessions;
 use backend::AppState;
@@ -348,9 +348,12 @@ async fn sessions_end_everywhere_and_when_idle(fx: Fixture) {
         sessions::lookup(&state, &b).await.unwrap().is_none(),
         "b was idle for 40 minutes"
     );
-    assert_eq!(accounts::sign_out_everywhere(&state, &id, &Client::at("198.51.100.0/24"))
+    assert_eq!(
+        accounts::sign_out_everywhere(&state, &id, &Client::at("198.51.100.0/24"))
             .await
-            .unwrap(), 2);
+            .unwrap(),
+        2
+    );
     assert!(sessions::lookup(&state, &a).await.unwrap().is_none());
     assert_eq!(
         count(
@@ -531,11 +534,15 @@ async fn login_asks_for_the_slider_after_failures(fx: Fixture) {
     else {
         panic!("a human-like answer passes");
     };
-    assert!(
-        accounts::login_with_pass(&state, "gate@example.com", PW, &Client::at(net), Some(&pass))
-            .await
-            .is_ok()
-    );
+    assert!(accounts::login_with_pass(
+        &state,
+        "gate@example.com",
+        PW,
+        &Client::at(net),
+        Some(&pass)
+    )
+    .await
+    .is_ok());
     // Success cleared the failures; two more bring the slider back, and the used pass no
     // longer opens the gate.
     for _ in 0..2 {
@@ -545,7 +552,14 @@ async fn login_asks_for_the_slider_after_failures(fx: Fixture) {
         );
     }
     assert_eq!(
-        accounts::login_with_pass(&state, "gate@example.com", PW, &Client::at(net), Some(&pass)).await,
+        accounts::login_with_pass(
+            &state,
+            "gate@example.com",
+            PW,
+            &Client::at(net),
+            Some(&pass)
+        )
+        .await,
         Err(LoginError::ChallengeRequired)
     );
 }

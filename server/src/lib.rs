@@ -98,7 +98,9 @@ async fn signed_out_account_pages_go_to_login(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    if req.method() == axum::http::Method::GET && (path == "/account" || path == "/account/activity") {
+    if req.method() == axum::http::Method::GET
+        && (path == "/account" || path == "/account/activity")
+    {
         let token = req
             .headers()
             .get_all(axum::http::header::COOKIE)

@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use support::{pair, postgres_url, sqlite_url, test_app, test_app_on, Reply, TestApp, PW};
 
-const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0";
+const FIREFOX: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0";
 const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36";
 
 /// A server function called by a browser with user agent `ua`.
@@ -20,7 +21,8 @@ async fn post(app: &TestApp, endpoint: &str, form: &str, cookie: Option<&str>, u
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }
-    app.send(req.body(Body::from(form.to_string())).unwrap()).await
+    app.send(req.body(Body::from(form.to_string())).unwrap())
+        .await
 }
 
 /// Signs in as `email` from a browser with `ua` (and `device` cookie); returns the session
@@ -36,7 +38,14 @@ async fn sign_in_with(
     ua: &str,
     device: Option<&str>,
 ) -> (String, String) {
-    let r = post(app, "login", &format!("email={email}&password={password}"), device, ua).await;
+    let r = post(
+        app,
+        "login",
+        &format!("email={email}&password={password}"),
+        device,
+        ua,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     (
         pair(&r.cookie("rekey_session").expect("session cookie")),
@@ -52,7 +61,10 @@ async fn events(app: &TestApp, email: &str) -> Vec<backend::activity::Entry> {
         .await
         .unwrap();
     let id: String = sqlx::Row::try_get(&row, "id").unwrap();
-    backend::activity::page(&app.state, &id, 0, 100).await.unwrap().0
+    backend::activity::page(&app.state, &id, 0, 100)
+        .await
+        .unwrap()
+        .0
 }
 
 fn names(events: &[backend::activity::Entry]) -> Vec<&str> {
@@ -83,15 +95,36 @@ async fn each_event_is_recorded(app: TestApp) {
     app.sign_up(email).await;
     let (session, _) = sign_in(&app, email, FIREFOX, None).await;
     // A recovery from a phone: start, code sent, a wrong code, the right one, a new password.
-    let r = post(&app, "recover_start", &format!("email={email}"), None, PHONE).await;
+    let r = post(
+        &app,
+        "recover_start",
+        &format!("email={email}"),
+        None,
+        PHONE,
+    )
+    .await;
     let flow = pair(&r.cookie("rekey_recovery").unwrap());
     let r = post(&app, "recover_send", "", Some(&flow), PHONE).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let code = app.code_from_outbox(email, "verification code").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let r = post(&app, "recover_check", &format!("code={wrong}"), Some(&flow), PHONE).await;
+    let r = post(
+        &app,
+        "recover_check",
+        &format!("code={wrong}"),
+        Some(&flow),
+        PHONE,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    post(&app, "recover_check", &format!("code={code}"), Some(&flow), PHONE).await;
+    post(
+        &app,
+        "recover_check",
+        &format!("code={code}"),
+        Some(&flow),
+        PHONE,
+    )
+    .await;
     let r = post(
         &app,
         "recover_password",
@@ -101,7 +134,10 @@ async fn each_event_is_recorded(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(!signed_in(&app, &session).await, "the reset signs every device out");
+    assert!(
+        !signed_in(&app, &session).await,
+        "the reset signs every device out"
+    );
 
     let all = events(&app, email).await;
     assert_eq!(
@@ -137,7 +173,11 @@ async fn each_event_is_recorded(app: TestApp) {
     ];
     let at: Vec<usize> = order
         .iter()
-        .map(|label| r.body.find(label).unwrap_or_else(|| panic!("{label} missing")))
+        .map(|label| {
+            r.body
+                .find(label)
+                .unwrap_or_else(|| panic!("{label} missing"))
+        })
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "newest first: {at:?}");
     assert!(r.body.contains("Chrome on Android") && r.body.contains("To l***n@example.com"));
@@ -167,7 +207,14 @@ async fn a_failed_slider_is_recorded_for_the_account_only() {
     let app = test_app(&[("SLIDER_POLICY", "always")]).await;
     app.sign_up("lin@example.com").await;
     for email in ["lin@example.com", "nobody@example.com"] {
-        let r = post(&app, "recover_start", &format!("email={email}"), None, PHONE).await;
+        let r = post(
+            &app,
+            "recover_start",
+            &format!("email={email}"),
+            None,
+            PHONE,
+        )
+        .await;
         let flow = pair(&r.cookie("rekey_recovery").unwrap());
         let r = post(
             &app,
@@ -213,14 +260,31 @@ async fn a_known_browser_signs_in_without_a_new_device_email() {
 async fn the_browser_that_signed_up_is_a_known_device() {
     let app = test_app(&[]).await;
     let email = "lin@example.com";
-    let r = post(&app, "register", &format!("email={email}&password={PW}&phone="), None, FIREFOX).await;
+    let r = post(
+        &app,
+        "register",
+        &format!("email={email}&password={PW}&phone="),
+        None,
+        FIREFOX,
+    )
+    .await;
     let signup = pair(&r.cookie("rekey_signup").unwrap());
     let code = app.code_from_outbox(email, "sign-up code").await;
-    let r = post(&app, "confirm_signup", &format!("code={code}"), Some(&signup), FIREFOX).await;
+    let r = post(
+        &app,
+        "confirm_signup",
+        &format!("code={code}"),
+        Some(&signup),
+        FIREFOX,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let device = pair(&r.cookie("rekey_device").expect("device cookie at sign-up"));
     sign_in(&app, email, FIREFOX, Some(&device)).await;
-    assert_eq!(names(&events(&app, email).await), ["signed_in", "account_created"]);
+    assert_eq!(
+        names(&events(&app, email).await),
+        ["signed_in", "account_created"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,10 +309,20 @@ async fn wasnt_me_opens_safely_works_once_and_signs_out_everywhere() {
         .is_some());
 
     // The owner presses the button.
-    let r = post(&app, "secure_account", &format!("token={token}"), None, PHONE).await;
+    let r = post(
+        &app,
+        "secure_account",
+        &format!("token={token}"),
+        None,
+        PHONE,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!signed_in(&app, &first).await && !signed_in(&app, &second).await);
-    let flow = pair(&r.cookie("rekey_recovery").expect("a fresh recovery in this browser"));
+    let flow = pair(
+        &r.cookie("rekey_recovery")
+            .expect("a fresh recovery in this browser"),
+    );
     assert_eq!(
         r.headers.get(header::LOCATION).map(|v| v.to_str().unwrap()),
         Some("/recover/check?secured=1"),
@@ -278,7 +352,14 @@ async fn wasnt_me_opens_safely_works_once_and_signs_out_everywhere() {
     // Single use: the page says so, and a second post is refused.
     let r = app.get(&page, None).await;
     assert!(r.body.contains("This link can"), "{}", r.body);
-    let r = post(&app, "secure_account", &format!("token={token}"), None, PHONE).await;
+    let r = post(
+        &app,
+        "secure_account",
+        &format!("token={token}"),
+        None,
+        PHONE,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
     let r = post(&app, "secure_account", "token=made-up", None, PHONE).await;
     assert_eq!(r.status, StatusCode::GONE, "{}", r.body);

@@ -85,7 +85,10 @@ pub fn WasntMePage() -> impl IntoView {
         },
     );
     let secure = ServerAction::<SecureAccount>::new();
-    crate::fixture::seed(secure, crate::fixture::current().and_then(|f| f.error.clone()));
+    crate::fixture::seed(
+        secure,
+        crate::fixture::current().and_then(|f| f.error.clone()),
+    );
     let error = action_error(secure);
     view! {
         <Suspense fallback=|| ()>
