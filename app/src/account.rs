@@ -7,10 +7,10 @@ mod profile;
 mod register;
 mod wasnt_me;
 
-pub use activity::{describe as describe_event, Activity, ActivityEntry, ActivityPage};
+pub use activity::{Activity, ActivityEntry, ActivityPage};
 pub use confirm::ConfirmPage;
 pub use login::LoginPage;
-pub use profile::{AccountPage, DeviceSession};
+pub use profile::AccountPage;
 pub use register::RegisterPage;
 pub use wasnt_me::{Reported, WasntMePage};
 

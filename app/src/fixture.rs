@@ -43,7 +43,7 @@ pub struct Fixture {
 pub struct AccountFixture {
     pub email: String,
     pub phone: Option<String>,
-    pub sessions: Vec<crate::account::DeviceSession>,
+    pub sessions: Vec<domain::account::Session>,
 }
 
 /// The fixture the current screen is rendered from, if it is in the gallery.

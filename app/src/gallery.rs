@@ -6,7 +6,7 @@
 
 mod components;
 
-use crate::account::{AccountPage, DeviceSession};
+use crate::account::AccountPage;
 use crate::account::{
     Activity, ActivityEntry, ActivityPage, ConfirmPage, LoginPage, RegisterPage, Reported,
     WasntMePage,
@@ -15,6 +15,7 @@ use crate::components::SliderState;
 use crate::error::{AccountError, Field};
 use crate::fixture::{AccountFixture, Fixture};
 use crate::recover::{CheckPage, CodePage, DonePage, NewPasswordPage, RecoverPage, VerifyPage};
+use domain::account::Session;
 use domain::recovery::{FlowView, Step};
 use leptos::prelude::*;
 use leptos_meta::{Html, Title};
@@ -144,7 +145,7 @@ fn activity() -> Activity {
 
 /// Signed in on a phone and a laptop, with a number on file.
 fn account(query: &'static [(&'static str, &'static str)]) -> Fixture {
-    let session = |id: &str, agent: &str, ago: i64, current: bool| DeviceSession {
+    let session = |id: &str, agent: &str, ago: i64, current: bool| Session {
         id: id.into(),
         agent: Some(agent.into()),
         ip: Some("203.0.113.x".into()),

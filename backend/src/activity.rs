@@ -7,6 +7,7 @@
 
 use crate::db::{col, Batch};
 use crate::state::AppState;
+pub use domain::account::ActivityEntry;
 use sqlx::AnyConnection;
 
 /// Who is asking: what the request says about its sender.
@@ -59,16 +60,6 @@ pub mod event {
     pub const SLIDER_FAILED: &str = "slider_failed";
     pub const PASSWORD_RESET: &str = "password_reset";
     pub const WASNT_ME: &str = "wasnt_me";
-}
-
-/// One event as the activity page shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub event: String,
-    pub detail: Option<String>,
-    pub ip: Option<String>,
-    pub agent: Option<String>,
-    pub at: i64,
 }
 
 /// Records `event` for `user_id` from `client`, inside the caller's transaction.
@@ -140,7 +131,7 @@ pub async fn page(
     user_id: &str,
     page: u32,
     per_page: u32,
-) -> Result<(Vec<Entry>, bool), sqlx::Error> {
+) -> Result<(Vec<ActivityEntry>, bool), sqlx::Error> {
     let per_page = i64::from(per_page.clamp(1, 100));
     let rows = sqlx::query(
         "SELECT event, detail, ip, agent, at FROM audit_log WHERE user_id = $1 \
@@ -156,7 +147,7 @@ pub async fn page(
         .iter()
         .take(per_page as usize)
         .map(|r| {
-            Ok(Entry {
+            Ok(ActivityEntry {
                 event: col(r, "event")?,
                 detail: col(r, "detail")?,
                 ip: col(r, "ip")?,

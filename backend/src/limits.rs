@@ -89,19 +89,8 @@ pub async fn record_in(
     Ok(())
 }
 
-/// Several events at once inside the caller's transaction: one statement, so a write
+/// Several events at once as one statement of `batch` (none for no events), so a write
 /// transaction holds the lock for one round trip instead of one per event.
-pub async fn record_all_in(
-    conn: &mut AnyConnection,
-    events: &[(&str, &str)],
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
-    let mut batch = Batch::new();
-    record_all_into(&mut batch, events, now);
-    batch.run(conn).await.map(drop)
-}
-
-/// [`record_all_in`] as one statement of `batch` (none for no events).
 pub fn record_all_into(batch: &mut Batch, events: &[(&str, &str)], now: Timestamp) {
     if events.is_empty() {
         return;

@@ -48,22 +48,12 @@ pub fn enqueue_into(batch: &mut Batch, message: &Message, now: i64) {
     insert(batch, message, now, None);
 }
 
-/// [`enqueue_suppressed`] as one statement of `batch`.
+/// Writes the outbox row of a message that is not to be sent (the blanked code e-mail of an
+/// address with no account), as one statement of `batch`: the same insert as [`enqueue`],
+/// already settled, so the request does the same database work either way and the sender
+/// never sees it.
 pub fn enqueue_suppressed_into(batch: &mut Batch, message: &Message, now: i64) {
     insert(batch, message, now, Some("suppressed: no account"));
-}
-
-/// Writes the outbox row of a message that is not to be sent (the blanked code e-mail of an
-/// address with no account): the same insert as [`enqueue`], already settled, so the request
-/// does the same database work either way and the sender never sees it.
-pub async fn enqueue_suppressed(
-    conn: &mut AnyConnection,
-    message: &Message,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut batch = Batch::new();
-    enqueue_suppressed_into(&mut batch, message, now);
-    batch.run(conn).await.map(drop)
 }
 
 /// One outbox row; `settled` marks it done at once with that note.

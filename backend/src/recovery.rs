@@ -813,17 +813,18 @@ async fn send_sms(
         }
     }
     let code = new_code();
-    sqlx::query(
+    let mut batch = Batch::new();
+    batch.push(
         "UPDATE recovery_flows SET sms_code_mac = $1, sms_sent_at = $2, sms_expires_at = $3, \
          sms_tries_left = $4, sms_sent = sms_sent + 1 WHERE id_hash = $5",
-    )
-    .bind(sms_mac(state, id_hash, &code))
-    .bind(now)
-    .bind(now + cfg.code_lifetime_secs)
-    .bind(cfg.code_tries)
-    .bind(id_hash)
-    .execute(&mut *tx)
-    .await?;
+        vec![
+            sms_mac(state, id_hash, &code).into(),
+            now.into(),
+            (now + cfg.code_lifetime_secs).into(),
+            cfg.code_tries.into(),
+            id_hash.into(),
+        ],
+    );
     let text = mail::sms_code_text(&cfg.shop_name, &code, cfg.code_lifetime_secs / 60);
     let message = outbox::Message {
         channel: "sms".into(),
@@ -832,11 +833,17 @@ async fn send_sms(
         body_text: text,
         body_html: String::new(),
     };
-    outbox::enqueue(tx, &message, now).await?;
+    outbox::enqueue_into(&mut batch, &message, now);
     let masked = phone.masked_with_country();
-    activity::record_for_flow(tx, id_hash, event::CODE_SENT_SMS, Some(&masked), now).await?;
-    limits::record_all_in(
-        tx,
+    activity::record_for_flow_into(
+        &mut batch,
+        id_hash,
+        event::CODE_SENT_SMS,
+        Some(&masked),
+        now,
+    );
+    limits::record_all_into(
+        &mut batch,
         &[
             (kind::SMS_CODE_ACCOUNT, flow.account_key.as_str()),
             (kind::SMS_NUMBER, number.as_str()),
@@ -845,8 +852,8 @@ async fn send_sms(
             (kind::RECOVERY_SEND_NETWORK, network_subject),
         ],
         now,
-    )
-    .await?;
+    );
+    batch.run(tx).await?;
     Ok(())
 }
 

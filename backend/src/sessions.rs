@@ -5,6 +5,7 @@ use crate::clock::Timestamp;
 use crate::crypto::{new_token, token_hash};
 use crate::db::col;
 use crate::state::AppState;
+pub use domain::account::Session;
 use sqlx::AnyConnection;
 
 /// The name of the session cookie.
@@ -15,19 +16,6 @@ pub const COOKIE: &str = "rekey_session";
 pub struct SessionUser {
     pub user_id: String,
     pub email: String,
-}
-
-/// One signed-in browser, as the sessions list on `/account` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionInfo {
-    /// A keyed name of the session for "sign out this device" (never the token or its hash).
-    pub id: String,
-    pub agent: Option<String>,
-    pub ip: Option<String>,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    /// The session of the request that asked.
-    pub current: bool,
 }
 
 /// Creates a session for `user_id` opened by `client` inside `conn`'s transaction and returns
@@ -60,11 +48,11 @@ pub async fn list(
     state: &AppState,
     user_id: &str,
     current_token: &str,
-) -> Result<Vec<SessionInfo>, sqlx::Error> {
+) -> Result<Vec<Session>, sqlx::Error> {
     let now = state.clock.now();
     let current = token_hash(current_token);
     let rows = sqlx::query(
-        "SELECT token_hash, agent, ip, created_at, last_seen_at FROM sessions \
+        "SELECT token_hash, agent, ip, last_seen_at FROM sessions \
          WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3 \
          ORDER BY last_seen_at DESC, created_at DESC",
     )
@@ -76,11 +64,10 @@ pub async fn list(
     rows.iter()
         .map(|r| {
             let hash: String = col(r, "token_hash")?;
-            Ok(SessionInfo {
+            Ok(Session {
                 id: public_id(state, &hash),
                 agent: col(r, "agent")?,
                 ip: col(r, "ip")?,
-                created_at: col(r, "created_at")?,
                 last_seen_at: col(r, "last_seen_at")?,
                 current: hash == current,
             })

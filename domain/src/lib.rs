@@ -3,6 +3,7 @@
 //! The same functions draw the live checklist in the browser and enforce the policy on the
 //! server, so the two can never disagree.
 
+pub mod account;
 pub mod agent;
 pub mod code;
 pub mod email;

@@ -62,10 +62,6 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
             _,
         >(context, shell))
         .with_state(server_state)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            signed_out_account_pages_go_to_login,
-        ))
         .layer(middleware::from_fn(server_fn_input_errors_are_4xx))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // `/dev/*` only in development, other sites may not post, security headers.
@@ -85,46 +81,6 @@ async fn healthz(State(state): State<AppState>) -> Response {
         )
             .into_response()
     }
-}
-
-/// `/account` and `/account/activity` without a live session: a plain 302 to `/login`, before
-/// any page is rendered. (The pages also redirect by themselves, for a session that ends while
-/// they render; answering here is cheaper, and it keeps the signed-out case out of Leptos's
-/// async rendering, where a redirect from inside a Suspense now and then never finished under
-/// parallel load in the router tests.)
-async fn signed_out_account_pages_go_to_login(
-    State(state): State<AppState>,
-    req: Request<Body>,
-    next: Next,
-) -> Response {
-    let path = req.uri().path();
-    if req.method() == axum::http::Method::GET
-        && (path == "/account" || path == "/account/activity")
-    {
-        let token = req
-            .headers()
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|h| backend::sessions::read_cookie(h, backend::sessions::COOKIE))
-            .map(str::to_string);
-        let live = match token {
-            Some(token) => match backend::sessions::lookup(&state, &token).await {
-                Ok(user) => user.is_some(),
-                // Let the page answer (it reports the outage its own way).
-                Err(_) => true,
-            },
-            None => false,
-        };
-        if !live {
-            return (
-                StatusCode::FOUND,
-                [(axum::http::header::LOCATION, "/login")],
-            )
-                .into_response();
-        }
-    }
-    next.run(req).await
 }
 
 /// Our server functions set their own status for every failure (4xx for the caller's mistakes,

@@ -53,8 +53,14 @@ async fn sign_in_with(
     )
 }
 
+/// Starts a recovery for `email` from a phone; returns the flow cookie pair.
+async fn start_recovery(app: &TestApp, email: &str) -> String {
+    let r = post(app, "recover_start", &format!("email={email}"), None, PHONE).await;
+    pair(&r.cookie("rekey_recovery").expect("flow cookie"))
+}
+
 /// The account's events, newest first, as stored.
-async fn events(app: &TestApp, email: &str) -> Vec<backend::activity::Entry> {
+async fn events(app: &TestApp, email: &str) -> Vec<backend::activity::ActivityEntry> {
     let row = sqlx::query("SELECT id FROM users WHERE email_key = $1")
         .bind(email)
         .fetch_one(app.state.db.pool())
@@ -67,7 +73,7 @@ async fn events(app: &TestApp, email: &str) -> Vec<backend::activity::Entry> {
         .0
 }
 
-fn names(events: &[backend::activity::Entry]) -> Vec<&str> {
+fn names(events: &[backend::activity::ActivityEntry]) -> Vec<&str> {
     events.iter().map(|e| e.event.as_str()).collect()
 }
 
@@ -95,15 +101,7 @@ async fn each_event_is_recorded(app: TestApp) {
     app.sign_up(email).await;
     let (session, _) = sign_in(&app, email, FIREFOX, None).await;
     // A recovery from a phone: start, code sent, a wrong code, the right one, a new password.
-    let r = post(
-        &app,
-        "recover_start",
-        &format!("email={email}"),
-        None,
-        PHONE,
-    )
-    .await;
-    let flow = pair(&r.cookie("rekey_recovery").unwrap());
+    let flow = start_recovery(&app, email).await;
     let r = post(&app, "recover_send", "", Some(&flow), PHONE).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let code = app.code_from_outbox(email, "verification code").await;
@@ -207,15 +205,7 @@ async fn a_failed_slider_is_recorded_for_the_account_only() {
     let app = test_app(&[("SLIDER_POLICY", "always")]).await;
     app.sign_up("lin@example.com").await;
     for email in ["lin@example.com", "nobody@example.com"] {
-        let r = post(
-            &app,
-            "recover_start",
-            &format!("email={email}"),
-            None,
-            PHONE,
-        )
-        .await;
-        let flow = pair(&r.cookie("rekey_recovery").unwrap());
+        let flow = start_recovery(&app, email).await;
         let r = post(
             &app,
             "recover_challenge_answer",
@@ -400,9 +390,9 @@ async fn sign_out_this_device_ends_only_that_session() {
     let app = test_app(&[]).await;
     let here = app.sign_up("lin@example.com").await;
     let (there, _) = sign_in(&app, "lin@example.com", PHONE, None).await;
-    let r = app.call("my_sessions", "", Some(&here)).await;
-    let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    let list = list.as_array().unwrap();
+    let r = app.call("account_overview", "", Some(&here)).await;
+    let overview: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let list = overview["sessions"].as_array().unwrap();
     assert_eq!(list.len(), 2, "{}", r.body);
     let other = list.iter().find(|s| s["current"] == false).unwrap();
     assert_eq!(other["agent"], "Chrome on Android");

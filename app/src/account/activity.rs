@@ -2,6 +2,7 @@
 
 use crate::components::Page;
 use crate::error::AccountError;
+pub use domain::account::ActivityEntry;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
@@ -9,17 +10,6 @@ use serde::{Deserialize, Serialize};
 /// Events per page.
 #[cfg(feature = "ssr")]
 const PER_PAGE: u32 = 20;
-
-/// One event as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityEntry {
-    /// `backend::activity::event`.
-    pub event: String,
-    pub detail: Option<String>,
-    pub ip: Option<String>,
-    pub agent: Option<String>,
-    pub at: i64,
-}
 
 /// One page of events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,16 +30,7 @@ pub async fn my_activity(page: u32) -> Result<Option<Activity>, AccountError> {
     let page = page.min(10_000);
     match backend::activity::page(&state, &user.user_id, page, PER_PAGE).await {
         Ok((entries, more)) => Ok(Some(Activity {
-            entries: entries
-                .into_iter()
-                .map(|e| ActivityEntry {
-                    event: e.event,
-                    detail: e.detail,
-                    ip: e.ip,
-                    agent: e.agent,
-                    at: e.at,
-                })
-                .collect(),
+            entries,
             page,
             more,
         })),
@@ -58,7 +39,7 @@ pub async fn my_activity(page: u32) -> Result<Option<Activity>, AccountError> {
 }
 
 /// What an event is called, and its extra line (if any).
-pub fn describe(entry: &ActivityEntry) -> (&'static str, Option<String>) {
+fn describe(entry: &ActivityEntry) -> (&'static str, Option<String>) {
     let detail = entry.detail.clone();
     match entry.event.as_str() {
         "account_created" => ("Account created", None),

@@ -26,44 +26,7 @@ pub async fn change_phone(phone: String, password: String) -> Result<(), Account
     }
 }
 
-/// One browser signed in to the account, for the sessions list.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DeviceSession {
-    /// The session's public name, for "Sign out this device".
-    pub id: String,
-    pub agent: Option<String>,
-    pub ip: Option<String>,
-    pub last_seen_at: i64,
-    pub current: bool,
-}
-
-#[cfg(feature = "ssr")]
-impl From<backend::sessions::SessionInfo> for DeviceSession {
-    fn from(s: backend::sessions::SessionInfo) -> Self {
-        DeviceSession {
-            id: s.id,
-            agent: s.agent,
-            ip: s.ip,
-            last_seen_at: s.last_seen_at,
-            current: s.current,
-        }
-    }
-}
-
-/// The browsers signed in to this account, most recently used first, this one marked.
-#[server(endpoint = "my_sessions")]
-pub async fn my_sessions() -> Result<Vec<DeviceSession>, AccountError> {
-    use crate::ssr::{cookie, current_user, fail, internal, state};
-    let state = state()?;
-    let (Some(user), Some(token)) = (current_user().await?, cookie(backend::sessions::COOKIE))
-    else {
-        return fail(AccountError::NotSignedIn);
-    };
-    match backend::sessions::list(&state, &user.user_id, &token).await {
-        Ok(list) => Ok(list.into_iter().map(DeviceSession::from).collect()),
-        Err(e) => internal("listing sessions failed", e),
-    }
-}
+use domain::account::Session;
 
 /// Signs out one other browser of this account ("Sign out this device").
 #[server(endpoint = "sign_out_device")]
@@ -88,7 +51,7 @@ pub async fn sign_out_device(id: String) -> Result<(), AccountError> {
 pub struct Overview {
     pub email: String,
     pub phone: Option<String>,
-    pub sessions: Vec<DeviceSession>,
+    pub sessions: Vec<Session>,
 }
 
 /// Everything `/account` shows, in one call; `None` when signed out.
@@ -108,7 +71,7 @@ pub async fn account_overview() -> Result<Option<Overview>, AccountError> {
         Ok(list) => Ok(Some(Overview {
             email: user.email,
             phone,
-            sessions: list.into_iter().map(DeviceSession::from).collect(),
+            sessions: list,
         })),
         Err(e) => internal("listing sessions failed", e),
     }
@@ -149,8 +112,8 @@ pub async fn logout_everywhere() -> Result<(), AccountError> {
 /// `/account`: who is signed in, sign out, sign out everywhere. Signed out → `/login`.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    // One resource for everything the page shows: pages with several resources awaited in
-    // one Suspense intermittently never finished rendering on the server under parallel load.
+    // One resource, one server call, for everything the page shows; refetched after either
+    // action.
     let change = ServerAction::<ChangePhone>::new();
     let sign_out_device = ServerAction::<SignOutDevice>::new();
     let fixture = crate::fixture::current().and_then(|f| f.account);
@@ -251,8 +214,8 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn SessionItem(session: DeviceSession, action: ServerAction<SignOutDevice>) -> impl IntoView {
-    let DeviceSession {
+fn SessionItem(session: Session, action: ServerAction<SignOutDevice>) -> impl IntoView {
+    let Session {
         id,
         agent,
         ip,
