@@ -3,6 +3,11 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use crate::lang::{td_string, Locale};
+use domain::code::CodeError;
+use domain::email::EmailError;
+use domain::password::Broken;
+use domain::phone::PhoneError;
 use serde::{Deserialize, Serialize};
 
 /// Which form field an error belongs to (so it shows under that field).
@@ -16,84 +21,138 @@ pub enum Field {
     Confirm,
 }
 
-/// Everything that can go wrong on the sign-in, sign-up and account pages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum AccountError {
-    #[error("{message}")]
-    Field { field: Field, message: String },
-    /// Wrong address or wrong password: one message, so a stranger learns nothing.
-    #[error("Incorrect e-mail or password.")]
-    Incorrect,
-    #[error("Too many attempts. Try again in {minutes} minutes, or reset your password.")]
-    Locked { minutes: i64 },
-    #[error("That code is wrong. {} left.", tries(*tries_left))]
-    WrongCode { tries_left: i64 },
-    #[error("That code can no longer be used. Start again to get a new one.")]
-    CodeDead,
-    #[error("Your sign-up has expired. Please start again.")]
-    NoSignup,
-    /// A recovery code that ran out of tries or time: the code screen offers a new one.
-    #[error("That code can no longer be used. Send yourself a new code below.")]
-    RecoveryCodeDead,
-    #[error("Please wait {seconds} seconds before asking for another code.")]
-    CoolDown { seconds: i64 },
-    #[error("We can't send more codes right now. Please try again tomorrow, or contact support.")]
-    TooManyCodes,
-    #[error("Too many wrong codes for this account. For your safety, please try again tomorrow or contact support.")]
-    RecoveryLocked,
-    #[error("Too many attempts from your network. Please try again in {minutes} minutes.")]
-    Throttled { minutes: i64 },
-    #[error("Couldn't verify, try again.")]
-    NotVerified,
-    #[error("We can't send a text message right now. Please contact support and we'll help you reset your password.")]
-    SmsUnavailable,
-    #[error("For your safety, slide to verify below, then sign in again.")]
-    ChallengeRequired,
-    #[error("Please sign in first.")]
-    NotSignedIn,
-    /// A "This wasn't me" link that was used already or is older than 7 days.
-    #[error("This link was used already or has expired. If you still need help, use \u{201c}Forgot password?\u{201d} or contact support.")]
-    LinkUsed,
-    #[error("We're very busy right now. Please try again in a moment.")]
-    Busy,
-    #[error("Something went wrong on our side. Please try again.")]
-    Unavailable,
-    #[error("We couldn't read that request. Please reload the page and try again.")]
-    BadRequest(String),
+/// What is wrong with one field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    Email(EmailError),
+    Code(CodeError),
+    Phone(PhoneError),
+    /// A new password that breaks a rule of the policy.
+    Password(Broken),
+    PasswordMissing,
+    /// The current password, asked again before a change, is not right.
+    PasswordWrong,
+    /// The repeated new password differs.
+    Mismatch,
 }
 
-fn tries(n: i64) -> String {
-    if n == 1 {
-        "1 try".into()
-    } else {
-        format!("{n} tries")
+impl Problem {
+    /// The sentence under the field, in `l`.
+    pub fn message(&self, l: Locale) -> String {
+        match self {
+            Problem::Email(e) => texts::email_error(l, *e).into(),
+            Problem::Code(e) => texts::code_error(l, *e).into(),
+            Problem::Phone(e) => texts::phone_error(l, *e).into(),
+            Problem::Password(broken) => texts::broken_rule(l, broken),
+            Problem::PasswordMissing => td_string!(l, error.password_missing).into(),
+            Problem::PasswordWrong => td_string!(l, error.password_wrong).into(),
+            Problem::Mismatch => td_string!(l, error.mismatch).into(),
+        }
     }
 }
 
+impl From<EmailError> for Problem {
+    fn from(e: EmailError) -> Self {
+        Problem::Email(e)
+    }
+}
+
+impl From<CodeError> for Problem {
+    fn from(e: CodeError) -> Self {
+        Problem::Code(e)
+    }
+}
+
+impl From<PhoneError> for Problem {
+    fn from(e: PhoneError) -> Self {
+        Problem::Phone(e)
+    }
+}
+
+impl From<Broken> for Problem {
+    fn from(b: Broken) -> Self {
+        Problem::Password(b)
+    }
+}
+
+/// Everything that can go wrong on the sign-in, sign-up and account pages. Each is worded in
+/// the page's language when shown ([`AccountError::message`]); the server sends only which one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountError {
+    Field { field: Field, problem: Problem },
+    /// Wrong address or wrong password: one message, so a stranger learns nothing.
+    Incorrect,
+    Locked { minutes: i64 },
+    WrongCode { tries_left: i64 },
+    CodeDead,
+    NoSignup,
+    /// A recovery code that ran out of tries or time: the code screen offers a new one.
+    RecoveryCodeDead,
+    CoolDown { seconds: i64 },
+    TooManyCodes,
+    RecoveryLocked,
+    Throttled { minutes: i64 },
+    NotVerified,
+    SmsUnavailable,
+    ChallengeRequired,
+    NotSignedIn,
+    /// A "This wasn't me" link that was used already or is older than 7 days.
+    LinkUsed,
+    Busy,
+    Unavailable,
+    BadRequest(String),
+}
+
 impl AccountError {
-    /// The message for `field`, if this error belongs to it.
-    pub fn for_field(&self, field: Field) -> Option<String> {
+    /// What a shopper reads, in `l`.
+    pub fn message(&self, l: Locale) -> String {
+        use AccountError as E;
         match self {
-            AccountError::Field { field: f, message } if *f == field => Some(message.clone()),
+            E::Field { problem, .. } => problem.message(l),
+            E::Incorrect => td_string!(l, error.incorrect).into(),
+            E::Locked { minutes } => td_string!(l, error.locked, count = *minutes),
+            E::WrongCode { tries_left } => td_string!(l, error.wrong_code, count = *tries_left),
+            E::CodeDead => td_string!(l, error.code_dead).into(),
+            E::NoSignup => td_string!(l, error.no_signup).into(),
+            E::RecoveryCodeDead => td_string!(l, error.recovery_code_dead).into(),
+            E::CoolDown { seconds } => td_string!(l, error.cool_down, count = *seconds),
+            E::TooManyCodes => td_string!(l, error.too_many_codes).into(),
+            E::RecoveryLocked => td_string!(l, error.recovery_locked).into(),
+            E::Throttled { minutes } => td_string!(l, error.throttled, count = *minutes),
+            E::NotVerified => td_string!(l, error.not_verified).into(),
+            E::SmsUnavailable => td_string!(l, error.sms_unavailable).into(),
+            E::ChallengeRequired => td_string!(l, error.challenge_required).into(),
+            E::NotSignedIn => td_string!(l, error.not_signed_in).into(),
+            E::LinkUsed => td_string!(l, error.link_used).into(),
+            E::Busy => td_string!(l, error.busy).into(),
+            E::Unavailable => td_string!(l, error.unavailable).into(),
+            E::BadRequest(_) => td_string!(l, error.bad_request).into(),
+        }
+    }
+
+    /// The message for `field`, if this error belongs to it.
+    pub fn for_field(&self, field: Field, l: Locale) -> Option<String> {
+        match self {
+            AccountError::Field { field: f, .. } if *f == field => Some(self.message(l)),
             AccountError::WrongCode { .. }
             | AccountError::CodeDead
             | AccountError::RecoveryCodeDead
                 if field == Field::Code =>
             {
-                Some(self.to_string())
+                Some(self.message(l))
             }
             _ => None,
         }
     }
 
     /// The message shown above the form, for errors that belong to no single field.
-    pub fn for_form(&self) -> Option<String> {
+    pub fn for_form(&self, l: Locale) -> Option<String> {
         match self {
             AccountError::Field { .. }
             | AccountError::WrongCode { .. }
             | AccountError::CodeDead
             | AccountError::RecoveryCodeDead => None,
-            other => Some(other.to_string()),
+            other => Some(other.message(l)),
         }
     }
 
@@ -118,6 +177,15 @@ impl AccountError {
         }
     }
 }
+
+/// In logs and for script callers: the English message.
+impl std::fmt::Display for AccountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Locale::en))
+    }
+}
+
+impl std::error::Error for AccountError {}
 
 impl FromServerFnError for AccountError {
     type Encoder = JsonEncoding;
@@ -155,6 +223,11 @@ mod tests {
             AccountError::WrongCode { tries_left: 3 }.to_string(),
             "That code is wrong. 3 tries left."
         );
+        // Each language's own plural rules: Russian has three forms for whole numbers.
+        let ru = |n| AccountError::WrongCode { tries_left: n }.message(Locale::ru);
+        assert_ne!(ru(1), ru(2));
+        assert_ne!(ru(2), ru(5));
+        assert_eq!(ru(1).replace('1', "21"), ru(21));
         assert_eq!(
             AccountError::Incorrect.to_string(),
             "Incorrect e-mail or password."
@@ -165,18 +238,26 @@ mod tests {
     fn errors_find_their_place() {
         let e = AccountError::Field {
             field: Field::Email,
-            message: "Bad".into(),
+            problem: Problem::Email(EmailError::Malformed),
         };
-        assert_eq!(e.for_field(Field::Email).as_deref(), Some("Bad"));
-        assert_eq!(e.for_field(Field::Password), None);
-        assert_eq!(e.for_form(), None);
+        let english = Locale::en;
         assert_eq!(
-            AccountError::Incorrect.for_form().as_deref(),
+            e.for_field(Field::Email, english).as_deref(),
+            Some("Enter an e-mail address like name@example.com.")
+        );
+        assert_eq!(e.for_field(Field::Password, english), None);
+        assert_eq!(e.for_form(english), None);
+        assert_eq!(
+            AccountError::Incorrect.for_form(english).as_deref(),
             Some("Incorrect e-mail or password.")
         );
         assert!(AccountError::WrongCode { tries_left: 2 }
-            .for_field(Field::Code)
+            .for_field(Field::Code, english)
             .is_some());
+        assert_ne!(
+            AccountError::Incorrect.message(Locale::zh),
+            AccountError::Incorrect.message(english)
+        );
     }
 
     #[test]

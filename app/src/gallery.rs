@@ -12,7 +12,7 @@ use crate::account::{
     WasntMePage,
 };
 use crate::components::SliderState;
-use crate::error::{AccountError, Field};
+use crate::error::{AccountError, Field, Problem};
 use crate::fixture::{AccountFixture, Fixture};
 use crate::recover::{CheckPage, CodePage, DonePage, NewPasswordPage, RecoverPage, VerifyPage};
 use domain::account::Session;
@@ -78,10 +78,10 @@ fn at(step: Step) -> Fixture {
     }
 }
 
-fn field(field: Field, message: impl ToString) -> Option<AccountError> {
+fn field(field: Field, problem: impl Into<Problem>) -> Option<AccountError> {
     Some(AccountError::Field {
         field,
-        message: message.to_string(),
+        problem: problem.into(),
     })
 }
 
@@ -585,7 +585,7 @@ const STATES: &[State] = &[
                 ("password", "Lighthouse4Meadow"),
                 ("confirm", "Lighthouse4Meadov"),
             ],
-            error: field(Field::Confirm, "The two passwords don't match."),
+            error: field(Field::Confirm, Problem::Mismatch),
             ..at(Step::Password)
         },
     },

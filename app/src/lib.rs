@@ -10,6 +10,7 @@ pub mod components;
 pub mod error;
 pub mod fixture;
 pub mod gallery;
+pub mod lang;
 pub mod recover;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -23,7 +24,7 @@ use leptos_router::{path, SsrMode};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -53,9 +54,12 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("data-hydrated", "");
         }
     });
+    let l = lang::locale;
     view! {
+        // The page's language (`<html lang dir>` too): see `lang` for how it is chosen.
+        <texts::I18nContextProvider enable_cookie=false ssr_lang_header_getter=lang::request_language()>
         <Stylesheet id="leptos" href="/pkg/rekey.css" />
-        <Title formatter=|title| format!("{title} · Rekey Shop") />
+        <Title formatter=move |title| lang::td_string!(l(), title_suffix, title) />
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/account" /> } />
@@ -104,6 +108,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/recover/done") view=recover::DonePage ssr=SsrMode::Async />
             </Routes>
         </Router>
+        </texts::I18nContextProvider>
     }
 }
 
@@ -115,11 +120,12 @@ pub(crate) fn NotFound() -> impl IntoView {
             res.set_status(http::StatusCode::NOT_FOUND);
         }
     }
+    let l = lang::locale();
     view! {
-        <components::Page title="Page not found">
-            <p class="card__lead">"There's nothing at this address."</p>
+        <components::Page title=lang::td_string!(l, not_found.title)>
+            <p class="card__lead">{lang::td_string!(l, not_found.lead)}</p>
             <p class="form-links">
-                <a href="/login">"Go to sign in"</a>
+                <a href="/login">{lang::td_string!(l, not_found.to_login)}</a>
             </p>
         </components::Page>
     }

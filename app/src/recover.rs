@@ -219,7 +219,7 @@ fn answer<T: Default>(e: backend::recovery::RecoveryError) -> Result<T, AccountE
         E::Email(e) => field_error(Field::Email, e),
         E::Code(e) => field_error(Field::Code, e),
         E::Password(m) => field_error(Field::Password, m),
-        E::Mismatch => field_error(Field::Confirm, "The two passwords don't match."),
+        E::Mismatch => field_error(Field::Confirm, crate::error::Problem::Mismatch),
         E::CoolDown { retry_after_secs } => fail(AccountError::CoolDown {
             seconds: retry_after_secs,
         }),
@@ -260,7 +260,7 @@ where
                             Ok(Some(view)) => view! { <Redirect path=view.step.path() /> }.into_any(),
                             Ok(None) => view! { <Redirect path=EXPIRED /> }.into_any(),
                             Err(e) => {
-                                view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }
+                                view! { <p class="alert alert--error" role="alert">{e.message(crate::lang::locale())}</p> }
                                     .into_any()
                             }
                         }
@@ -279,7 +279,7 @@ pub(crate) fn SecuredNotice() -> impl IntoView {
     view! {
         <Show when=move || secured.get().is_some()>
             <p class="alert alert--info" role="status">
-                "Done: every device was signed out of your account. Now let's make sure it's you, then you can choose a new password."
+                {crate::lang::td_string!(crate::lang::locale(), recover.secured_notice)}
             </p>
         </Show>
     }

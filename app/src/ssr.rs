@@ -1,6 +1,6 @@
 //! Server-side helpers for server functions: state, cookies, client address, error status.
 
-use crate::error::{AccountError, Field};
+use crate::error::{AccountError, Field, Problem};
 use backend::AppState;
 use http::header::{ACCEPT, COOKIE, SET_COOKIE};
 use http::{HeaderValue, StatusCode};
@@ -80,14 +80,38 @@ pub async fn client() -> backend::activity::Client {
         })
         .unwrap_or_default();
     let device = cookie(backend::devices::COOKIE);
+    let lang = language();
     match client_ip().await {
-        Some(ip) => backend::activity::Client::from_request(ip, &agent, device),
+        Some(ip) => backend::activity::Client::from_request(ip, &agent, device, lang),
         None => backend::activity::Client {
             agent: domain::agent::describe(&agent),
             device,
+            lang,
             ..backend::activity::Client::at("unknown")
         },
     }
+}
+
+/// The language of this request: the shopper's choice (cookie), else `Accept-Language`,
+/// else English. The development gallery also takes `?lang=` (any state in any language).
+pub fn language() -> texts::Locale {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return texts::Locale::default();
+    };
+    let gallery = parts
+        .uri
+        .path()
+        .starts_with("/dev/gallery")
+        .then(|| parts.uri.query())
+        .flatten()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
+        .map(str::to_string);
+    let chosen = gallery.or_else(|| cookie(texts::COOKIE));
+    let accept = parts
+        .headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    texts::negotiate(chosen.as_deref(), accept)
 }
 
 /// Returns `err`, and for script callers sets the HTTP status that fits it.
@@ -121,10 +145,10 @@ pub fn internal<T>(what: &str, detail: impl std::fmt::Display) -> Result<T, Acco
 }
 
 /// A field error.
-pub fn field_error<T>(field: Field, message: impl std::fmt::Display) -> Result<T, AccountError> {
+pub fn field_error<T>(field: Field, problem: impl Into<Problem>) -> Result<T, AccountError> {
     fail(AccountError::Field {
         field,
-        message: message.to_string(),
+        problem: problem.into(),
     })
 }
 

@@ -14,7 +14,7 @@ use crate::outbox;
 use crate::sessions;
 use crate::state::AppState;
 use domain::code::CodeError;
-use domain::password::{broken_rule_message, check};
+use domain::password::{check, Broken};
 use domain::{Code, Email, EmailError, Phone, PhoneError};
 use sqlx::AnyConnection;
 
@@ -26,8 +26,8 @@ pub const SIGNUP_COOKIE: &str = "rekey_signup";
 pub enum SignupError {
     #[error(transparent)]
     Email(#[from] EmailError),
-    #[error("{0}")]
-    Password(String),
+    #[error("the password breaks rule {0:?}")]
+    Password(Broken),
     #[error(transparent)]
     Phone(#[from] PhoneError),
     /// Too many sign-up e-mails to this address lately (the same for taken and free addresses).
@@ -109,16 +109,18 @@ impl From<HashError> for LoginError {
     }
 }
 
-/// Starts a sign-up: validates, hashes, stores the pending sign-up and queues its e-mail.
+/// Starts a sign-up: validates, hashes, stores the pending sign-up and queues its e-mail
+/// (written in `lang`, the language of the page it was asked from).
 pub async fn start_signup(
     state: &AppState,
     email: &str,
     password: &str,
     phone: &str,
+    lang: texts::Locale,
 ) -> Result<SignupStarted, SignupError> {
     let email = Email::parse(email)?;
     check(state.config.password_policy, password, email.as_str())
-        .map_err(|broken| SignupError::Password(broken_rule_message(&broken)))?;
+        .map_err(SignupError::Password)?;
     let phone = Phone::parse_optional(phone)?;
     // Anyone can type any address here: bound the e-mails one address can be sent, counted for
     // taken and free addresses alike so the limit itself reveals nothing.
@@ -146,7 +148,7 @@ pub async fn start_signup(
         );
         (
             mac,
-            mail::SIGNUP_EXISTS.render(email.as_str(), &[("shop", &state.config.shop_name)]),
+            mail::SIGNUP_EXISTS.render(email.as_str(), lang, &[("shop", &state.config.shop_name)]),
         )
     } else {
         let minutes = (state.config.code_lifetime_secs / 60).to_string();
@@ -159,7 +161,7 @@ pub async fn start_signup(
             state
                 .secret
                 .mac("signup-code", &[id_hash.as_bytes(), code.as_bytes()]),
-            mail::SIGNUP_CODE.render(email.as_str(), &vars),
+            mail::SIGNUP_CODE.render(email.as_str(), lang, &vars),
         )
     };
     sqlx::query(
@@ -410,12 +412,15 @@ pub async fn login_with_pass(
         let wasnt_me =
             crate::disown::issue(&mut tx, state, &user_id, event::SIGNED_IN_NEW_DEVICE, now)
                 .await?;
-        let when = domain::time::display_utc(now);
+        let lang = client.lang;
+        let when = texts::moment(lang, now);
+        let agent = texts::browser(lang, &domain::agent::Agent::parse(&client.agent));
         let notice = mail::NEW_SIGN_IN.render(
             email.as_str(),
+            lang,
             &[
                 ("shop", &state.config.shop_name),
-                ("agent", &client.agent),
+                ("agent", &agent),
                 ("ip", &client.ip),
                 ("when", &when),
                 ("wasnt_me_url", &wasnt_me),
@@ -573,8 +578,8 @@ pub async fn masked_phone(state: &AppState, user_id: &str) -> Result<Option<Stri
 pub enum CreateUserError {
     #[error("e-mail: {0}")]
     Email(#[from] EmailError),
-    #[error("password: {0}")]
-    Password(String),
+    #[error("password: {}", texts::broken_rule(texts::Locale::en, .0))]
+    Password(Broken),
     #[error("phone: {0}")]
     Phone(#[from] PhoneError),
     #[error("an account with that e-mail address already exists")]
@@ -594,7 +599,7 @@ pub async fn create_user(
 ) -> Result<String, CreateUserError> {
     let email = Email::parse(email)?;
     check(state.config.password_policy, password, email.as_str())
-        .map_err(|broken| CreateUserError::Password(broken_rule_message(&broken)))?;
+        .map_err(CreateUserError::Password)?;
     let phone = Phone::parse_optional(phone)?;
     let hash = state.hasher.hash(password).await?;
     let now = state.clock.now();

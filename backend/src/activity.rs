@@ -17,10 +17,12 @@ pub struct Client {
     pub network: String,
     /// The address with its last part masked ("203.0.113.x"), for the activity page.
     pub ip: String,
-    /// "Firefox on Android" (`domain::agent::describe`).
+    /// "Firefox · Android" (`domain::agent::describe`; empty when unknown).
     pub agent: String,
     /// The signed "remember this device" cookie, if the browser sent one.
     pub device: Option<String>,
+    /// The language of the page that asked: messages this request sends are written in it.
+    pub lang: texts::Locale,
 }
 
 impl Client {
@@ -29,18 +31,26 @@ impl Client {
         Self {
             network: network.to_string(),
             ip: "unknown".into(),
-            agent: "Unknown browser".into(),
+            agent: String::new(),
             device: None,
+            lang: texts::Locale::en,
         }
     }
 
-    /// A browser request from `ip` with `user_agent`, carrying `device` cookie if any.
-    pub fn from_request(ip: std::net::IpAddr, user_agent: &str, device: Option<String>) -> Self {
+    /// A browser request from `ip` with `user_agent`, carrying `device` cookie if any, from a
+    /// page in `lang`.
+    pub fn from_request(
+        ip: std::net::IpAddr,
+        user_agent: &str,
+        device: Option<String>,
+        lang: texts::Locale,
+    ) -> Self {
         Self {
             network: crate::limits::network_of(ip),
             ip: crate::net::masked(ip),
             agent: domain::agent::describe(user_agent),
             device,
+            lang,
         }
     }
 }

@@ -1,11 +1,13 @@
-//! E-mail templates, kept as files (subject, text, HTML) beside the crate.
+//! E-mails: one layout per message (text and HTML files beside the crate, no words in them)
+//! filled with the words of the message's language from `texts`.
 
 use crate::outbox::Message;
+use texts::{td_string, Locale};
 
-/// One e-mail template: three files named after it under `backend/templates/`.
+/// One e-mail: two layout files named after it under `backend/templates/`.
 #[derive(Debug, Clone, Copy)]
 pub struct Template {
-    subject: &'static str,
+    name: &'static str,
     text: &'static str,
     html: &'static str,
 }
@@ -13,7 +15,7 @@ pub struct Template {
 macro_rules! template {
     ($name:literal) => {
         Template {
-            subject: include_str!(concat!("../templates/", $name, ".subject")),
+            name: $name,
             text: include_str!(concat!("../templates/", $name, ".txt")),
             html: include_str!(concat!("../templates/", $name, ".html")),
         }
@@ -46,30 +48,114 @@ pub fn named(name: &str) -> Option<Template> {
     })
 }
 
-/// The text message that carries a recovery code.
-pub fn sms_code_text(shop: &str, code: &str, minutes: i64) -> String {
-    format!(
-        "{code} is your {shop} verification code. It expires in {minutes} minutes. Never share it."
-    )
+/// The text message that carries a recovery code, in `lang`.
+pub fn sms_code_text(lang: Locale, shop: &str, code: &str, minutes: i64) -> String {
+    td_string!(lang, mail.sms_code, code, shop, count = minutes)
+}
+
+/// The values a message is about, by name (`shop`, `code`, `minutes`, `agent`, `ip`, `when`,
+/// `wasnt_me_url`); each template uses some of them.
+type Vars<'a> = [(&'a str, &'a str)];
+
+fn var<'a>(vars: &'a Vars<'a>, name: &str) -> &'a str {
+    vars.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v)
 }
 
 impl Template {
-    /// Fills `{{name}}` placeholders; values are HTML-escaped in the HTML part.
-    pub fn render(&self, to: &str, vars: &[(&str, &str)]) -> Message {
+    /// The message's words in `l`, with `vars` already in them.
+    fn words(&self, l: Locale, vars: &Vars) -> Vec<(&'static str, String)> {
+        let shop = var(vars, "shop");
+        let code = var(vars, "code");
+        let minutes: i64 = var(vars, "minutes").parse().unwrap_or(0);
+        let mut words = vec![
+            ("lang", texts::code(l).to_string()),
+            ("dir", if texts::is_rtl(l) { "rtl" } else { "ltr" }.to_string()),
+            ("hello", td_string!(l, mail.hello).to_string()),
+            ("sign_off", td_string!(l, mail.sign_off, shop)),
+            ("expires", td_string!(l, mail.expires, count = minutes)),
+            ("wasnt_me_button", td_string!(l, mail.wasnt_me_button).to_string()),
+            ("wasnt_me_text", td_string!(l, mail.wasnt_me_text).to_string()),
+            ("wasnt_me_html", td_string!(l, mail.wasnt_me_html).to_string()),
+            ("link_once", td_string!(l, mail.link_once).to_string()),
+        ];
+        let own: [(&'static str, String); 5] = match self.name {
+            "signup_code" => [
+                ("subject", td_string!(l, mail.signup_code.subject, code, shop)),
+                ("heading", td_string!(l, mail.signup_code.heading).into()),
+                ("intro", td_string!(l, mail.signup_code.intro, shop)),
+                ("ignore", td_string!(l, mail.signup_code.ignore).into()),
+                ("if_you", String::new()),
+            ],
+            "signup_exists" => [
+                ("subject", td_string!(l, mail.signup_exists.subject, shop)),
+                ("heading", td_string!(l, mail.signup_exists.heading).into()),
+                ("intro", td_string!(l, mail.signup_exists.intro, shop)),
+                ("if_you", td_string!(l, mail.signup_exists.if_you).into()),
+                ("if_not", td_string!(l, mail.signup_exists.if_not).into()),
+            ],
+            "recovery_code" => [
+                ("subject", td_string!(l, mail.recovery_code.subject, code, shop)),
+                ("heading", td_string!(l, mail.recovery_code.heading).into()),
+                ("intro", td_string!(l, mail.recovery_code.intro, shop)),
+                ("ignore", td_string!(l, mail.recovery_code.ignore, shop)),
+                ("if_you", String::new()),
+            ],
+            "recovery_unknown" => [
+                ("subject", td_string!(l, mail.recovery_unknown.subject, shop)),
+                ("heading", td_string!(l, mail.recovery_unknown.heading).into()),
+                ("intro", td_string!(l, mail.recovery_unknown.intro, shop)),
+                ("if_you", td_string!(l, mail.recovery_unknown.if_you).into()),
+                ("if_not", td_string!(l, mail.recovery_unknown.if_not).into()),
+            ],
+            "password_changed" => [
+                ("subject", td_string!(l, mail.password_changed.subject, shop)),
+                ("heading", td_string!(l, mail.password_changed.heading).into()),
+                ("intro", td_string!(l, mail.password_changed.intro, shop)),
+                ("if_you", td_string!(l, mail.password_changed.if_you).into()),
+                ("if_not", String::new()),
+            ],
+            _ => {
+                let (agent, ip) = (var(vars, "agent"), var(vars, "ip"));
+                [
+                    ("subject", td_string!(l, mail.new_sign_in.subject, shop)),
+                    ("heading", td_string!(l, mail.new_sign_in.heading).into()),
+                    ("intro", td_string!(l, mail.new_sign_in.intro, shop)),
+                    ("if_you", td_string!(l, mail.new_sign_in.if_you).into()),
+                    ("from", td_string!(l, mail.new_sign_in.from, agent, ip)),
+                ]
+            }
+        };
+        words.extend(own);
+        words
+    }
+
+    /// The message to `to` in `lang`: the layout's `{{name}}` places filled with the words of
+    /// `lang` and with `vars`; everything is HTML-escaped in the HTML part.
+    pub fn render(&self, to: &str, lang: Locale, vars: &Vars) -> Message {
+        let words = self.words(lang, vars);
+        let all = || {
+            words
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .chain(vars.iter().copied())
+        };
         let fill = |src: &str, escape: bool| {
-            vars.iter().fold(src.to_string(), |acc, (k, v)| {
+            all().fold(src.to_string(), |acc, (k, v)| {
                 let v = if escape {
                     html_escape(v)
                 } else {
-                    (*v).to_string()
+                    v.to_string()
                 };
                 acc.replace(&format!("{{{{{k}}}}}"), &v)
             })
         };
+        let subject = all()
+            .find(|(k, _)| *k == "subject")
+            .map_or_else(String::new, |(_, v)| v.to_string());
         Message {
             channel: "email".into(),
             recipient: to.to_string(),
-            subject: fill(self.subject.trim(), false),
+            subject,
             body_text: fill(self.text, false),
             body_html: fill(self.html, true),
         }
@@ -92,6 +178,7 @@ mod tests {
     fn renders_every_placeholder() {
         let m = SIGNUP_CODE.render(
             "lin@example.com",
+            Locale::en,
             &[("code", "042917"), ("shop", "A<b>"), ("minutes", "10")],
         );
         assert_eq!(m.subject, "042917 is your A<b> sign-up code");
@@ -112,19 +199,20 @@ mod tests {
         let vars = [
             ("shop", "Shop"),
             ("agent", "Firefox on Android"),
+            ("minutes", "10"),
             ("ip", "203.0.113.x"),
             ("when", "27 Nov 2026, 09:32 UTC"),
             ("wasnt_me_url", url),
         ];
         for t in [PASSWORD_CHANGED, NEW_SIGN_IN] {
-            let m = t.render("lin@example.com", &vars);
+            let m = t.render("lin@example.com", Locale::en, &vars);
             for part in [&m.subject, &m.body_text, &m.body_html] {
                 assert!(!part.contains("{{"), "unfilled placeholder in {part}");
             }
             assert!(m.body_text.contains(url) && m.body_html.contains(&format!("href=\"{url}\"")));
             assert_eq!(m.body_html.matches("href").count(), 1, "one link only");
         }
-        let m = NEW_SIGN_IN.render("lin@example.com", &vars);
+        let m = NEW_SIGN_IN.render("lin@example.com", Locale::en, &vars);
         assert!(m.body_text.contains("Firefox on Android, from 203.0.113.x"));
     }
 
@@ -132,7 +220,7 @@ mod tests {
     fn every_code_template_fills_and_has_no_links() {
         let vars = [("code", "042917"), ("shop", "Shop"), ("minutes", "10")];
         for t in [SIGNUP_CODE, SIGNUP_EXISTS, RECOVERY_CODE, RECOVERY_UNKNOWN] {
-            let m = t.render("lin@example.com", &vars);
+            let m = t.render("lin@example.com", Locale::en, &vars);
             for part in [&m.subject, &m.body_text, &m.body_html] {
                 assert!(!part.contains("{{"), "unfilled placeholder in {part}");
                 assert!(
@@ -142,7 +230,51 @@ mod tests {
             }
             assert!(m.body_html.starts_with("<!doctype html>") && !m.body_text.contains('<'));
         }
-        let code = RECOVERY_CODE.render("lin@example.com", &vars);
+        let code = RECOVERY_CODE.render("lin@example.com", Locale::en, &vars);
         assert!(code.subject.starts_with("042917 ") && code.body_html.contains("font-size:36px"));
+    }
+
+    #[test]
+    fn every_message_in_every_language() {
+        let vars = [
+            ("code", "042917"),
+            ("shop", "Shop"),
+            ("minutes", "10"),
+            ("agent", "Firefox on Android"),
+            ("ip", "203.0.113.x"),
+            ("when", "27 Nov 2026, 09:32 UTC"),
+            ("wasnt_me_url", "https://shop.example/wasnt-me?token=abc"),
+        ];
+        for name in [
+            "signup_code",
+            "signup_exists",
+            "recovery_code",
+            "recovery_unknown",
+            "password_changed",
+            "new_sign_in",
+        ] {
+            let t = named(name).expect("known template");
+            let english = t.render("lin@example.com", Locale::en, &vars);
+            for l in texts::all() {
+                let m = t.render("lin@example.com", *l, &vars);
+                for part in [&m.subject, &m.body_text, &m.body_html] {
+                    assert!(!part.contains("{{"), "{name} in {l}: unfilled in {part}");
+                    assert!(part.contains("Shop") || part == &m.body_html, "{name} {l}");
+                }
+                assert!(!m.subject.is_empty());
+                let dir = if *l == Locale::ar { "rtl" } else { "ltr" };
+                assert!(m.body_html.contains(&format!("lang=\"{}\" dir=\"{dir}\"", texts::code(*l))));
+                if *l != Locale::en {
+                    assert_ne!(m.body_text, english.body_text, "{name} is translated into {l}");
+                }
+            }
+        }
+        // Counts follow the language's plural rules.
+        assert!(sms_code_text(Locale::en, "Shop", "042917", 1).contains("1 minute."));
+        assert!(sms_code_text(Locale::en, "Shop", "042917", 10).contains("10 minutes."));
+        assert_ne!(
+            sms_code_text(Locale::ru, "Shop", "1", 2).replace('2', ""),
+            sms_code_text(Locale::ru, "Shop", "1", 5).replace('5', "")
+        );
     }
 }

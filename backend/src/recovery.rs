@@ -21,7 +21,7 @@ use crate::outbox;
 use crate::sessions;
 use crate::state::AppState;
 use domain::code::CodeError;
-use domain::password::{broken_rule_message, check};
+use domain::password::{check, Broken};
 use domain::recovery::{Event, FlowView, Step};
 use domain::{Code, Email, EmailError, Phone};
 use sqlx::AnyConnection;
@@ -41,8 +41,8 @@ pub enum RecoveryError {
     #[error(transparent)]
     Code(#[from] CodeError),
     /// The new password breaks a rule (the message says which).
-    #[error("{0}")]
-    Password(String),
+    #[error("the password breaks rule {0:?}")]
+    Password(Broken),
     #[error("the two passwords differ")]
     Mismatch,
     /// No flow for this browser, or it expired: start again.
@@ -122,6 +122,8 @@ struct Flow {
     /// Uses of the counted network limit (see [`load`]) in its window, and the latest one.
     network_used: i64,
     network_latest: Option<i64>,
+    /// The language the flow was started in: its messages are written in it.
+    lang: texts::Locale,
 }
 
 /// The per-network limit a [`load`] also counts: its kind and keyed subject.
@@ -240,8 +242,8 @@ pub async fn start_from(
         );
     }
     batch.push(
-        "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent, lang) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         vec![
             (&id_hash).into(),
             email.as_str().into(),
@@ -252,6 +254,7 @@ pub async fn start_from(
             (now + state.config.recovery_flow_secs).into(),
             (&client.ip).into(),
             (&client.agent).into(),
+            texts::code(client.lang).into(),
         ],
     );
     activity::record_for_flow_into(&mut batch, &id_hash, event::RECOVERY_REQUESTED, None, now);
@@ -374,7 +377,7 @@ pub async fn send_code(
         ("code", shown),
         ("minutes", minutes.as_str()),
     ];
-    let message = mail::RECOVERY_CODE.render(&flow.email, &vars);
+    let message = mail::RECOVERY_CODE.render(&flow.email, flow.lang, &vars);
     // Every write of the request in one batch: one round trip inside the write lock on SQLite.
     let mut batch = Batch::new();
     batch.push(
@@ -392,7 +395,7 @@ pub async fn send_code(
     match (&flow.user_id, cfg.recovery_notify_unknown) {
         (Some(_), _) => outbox::enqueue_into(&mut batch, &message, now),
         (None, true) => {
-            let notice = mail::RECOVERY_UNKNOWN.render(&flow.email, &vars);
+            let notice = mail::RECOVERY_UNKNOWN.render(&flow.email, flow.lang, &vars);
             outbox::enqueue_into(&mut batch, &notice, now);
         }
         (None, false) => outbox::enqueue_suppressed_into(&mut batch, &message, now),
@@ -571,7 +574,7 @@ pub async fn set_password(
         ));
     };
     check(cfg.password_policy, password, email.as_str())
-        .map_err(|broken| RecoveryError::Password(broken_rule_message(&broken)))?;
+        .map_err(RecoveryError::Password)?;
     if password != confirm {
         return Err(RecoveryError::Mismatch);
     }
@@ -604,6 +607,7 @@ pub async fn set_password(
         crate::disown::issue(&mut tx, state, &user_id, event::PASSWORD_RESET, now).await?;
     let notice = mail::PASSWORD_CHANGED.render(
         email.as_str(),
+        flow.lang,
         &[("shop", &cfg.shop_name), ("wasnt_me_url", &wasnt_me)],
     );
     outbox::enqueue(&mut tx, &notice, now).await?;
@@ -690,7 +694,7 @@ async fn load(
     let row = sqlx::query(
         "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
          code_tries_left, codes_sent, grant_expires_at, sms_code_mac, sms_sent_at, sms_expires_at, \
-         sms_tries_left, sms_sent, \
+         sms_tries_left, sms_sent, lang, \
          (SELECT COUNT(*) FROM attempts a WHERE a.kind = $3 AND a.subject = f.account_key AND a.at > $5) AS codes_today, \
          (SELECT COUNT(*) FROM attempts a WHERE a.kind = $4 AND a.subject = f.account_key AND a.at > $5) AS texts_today, \
          (SELECT COUNT(*) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_used, \
@@ -731,6 +735,7 @@ async fn load(
         texts_today: col(&r, "texts_today")?,
         network_used: col(&r, "network_used")?,
         network_latest: col(&r, "network_latest")?,
+        lang: texts::parse(&col::<String>(&r, "lang")?).unwrap_or_default(),
     }))
 }
 
@@ -825,7 +830,7 @@ async fn send_sms(
             id_hash.into(),
         ],
     );
-    let text = mail::sms_code_text(&cfg.shop_name, &code, cfg.code_lifetime_secs / 60);
+    let text = mail::sms_code_text(flow.lang, &cfg.shop_name, &code, cfg.code_lifetime_secs / 60);
     let message = outbox::Message {
         channel: "sms".into(),
         recipient: phone.as_str().into(),

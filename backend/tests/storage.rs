@@ -62,7 +62,7 @@ async fn count(state: &AppState, sql: &str) -> i64 {
 
 async fn signup_confirm_creates_account_and_session(fx: Fixture) {
     let state = fx.state(&[]).await;
-    let started = accounts::start_signup(&state, " Lin@Example.com ", PW, "+44 7700 900789")
+    let started = accounts::start_signup(&state, " Lin@Example.com ", PW, "+44 7700 900789", texts::Locale::en)
         .await
         .unwrap();
     assert_eq!(started.masked, "L***n@example.com");
@@ -136,10 +136,10 @@ async fn signup_with_taken_address_does_the_same_work(fx: Fixture) {
     accounts::create_user(&state, "taken@example.com", PW, "")
         .await
         .unwrap();
-    let fresh = accounts::start_signup(&state, "fresh@example.com", PW, "")
+    let fresh = accounts::start_signup(&state, "fresh@example.com", PW, "", texts::Locale::en)
         .await
         .unwrap();
-    let taken = accounts::start_signup(&state, "taken@example.com", "Other8Password", "")
+    let taken = accounts::start_signup(&state, "taken@example.com", "Other8Password", "", texts::Locale::en)
         .await
         .unwrap();
     assert_eq!(fresh.masked, "f***h@example.com");
@@ -179,7 +179,7 @@ async fn signup_with_taken_address_does_the_same_work(fx: Fixture) {
 
 async fn wrong_codes_run_out(fx: Fixture) {
     let state = fx.state(&[]).await;
-    let s = accounts::start_signup(&state, "tries@example.com", PW, "")
+    let s = accounts::start_signup(&state, "tries@example.com", PW, "", texts::Locale::en)
         .await
         .unwrap();
     let code = latest_code(&state, "tries@example.com").await;
@@ -206,7 +206,7 @@ async fn wrong_codes_run_out(fx: Fixture) {
 
 async fn codes_expire(fx: Fixture) {
     let state = fx.state(&[]).await;
-    let s = accounts::start_signup(&state, "late@example.com", PW, "")
+    let s = accounts::start_signup(&state, "late@example.com", PW, "", texts::Locale::en)
         .await
         .unwrap();
     let code = latest_code(&state, "late@example.com").await;
@@ -223,7 +223,7 @@ async fn codes_expire(fx: Fixture) {
 
 async fn two_right_codes_at_once_make_one_account(fx: Fixture) {
     let state = fx.state(&[]).await;
-    let s = accounts::start_signup(&state, "race@example.com", PW, "")
+    let s = accounts::start_signup(&state, "race@example.com", PW, "", texts::Locale::en)
         .await
         .unwrap();
     let code = latest_code(&state, "race@example.com").await;
@@ -388,7 +388,7 @@ impl Transport for Flaky {
 
 async fn outbox_retries_and_never_sends_twice(fx: Fixture) {
     let state = fx.state(&[]).await;
-    accounts::start_signup(&state, "retry@example.com", PW, "")
+    accounts::start_signup(&state, "retry@example.com", PW, "", texts::Locale::en)
         .await
         .unwrap();
     let flaky = Arc::new(Flaky {
@@ -466,19 +466,19 @@ async fn signup_mails_per_address_are_bounded(fx: Fixture) {
         .unwrap();
     for address in ["owner@example.com", "victim@example.com"] {
         for _ in 0..2 {
-            accounts::start_signup(&state, address, PW, "")
+            accounts::start_signup(&state, address, PW, "", texts::Locale::en)
                 .await
                 .unwrap();
         }
         // Taken or free, the third within the hour is refused the same way, and sends nothing.
         assert!(matches!(
-            accounts::start_signup(&state, &address.to_uppercase(), PW, "").await,
+            accounts::start_signup(&state, &address.to_uppercase(), PW, "", texts::Locale::en).await,
             Err(SignupError::TooMany { .. })
         ));
     }
     assert_eq!(count(&state, "SELECT COUNT(*) FROM outbox").await, 4);
     fx.clock.advance(3_601);
-    assert!(accounts::start_signup(&state, "victim@example.com", PW, "")
+    assert!(accounts::start_signup(&state, "victim@example.com", PW, "", texts::Locale::en)
         .await
         .is_ok());
 }

@@ -6,7 +6,7 @@ mod strength;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-pub use strength::{strength, Strength};
+pub use strength::{strength, Feedback, Strength};
 
 /// Longest password accepted, in Unicode code points; longer input is refused before hashing.
 pub const MAX_LEN: usize = 128;
@@ -63,7 +63,6 @@ pub enum RuleId {
 pub struct RuleResult {
     pub id: RuleId,
     pub met: bool,
-    pub label: String,
 }
 
 /// Every rule of `policy`, in checklist order, judged against `password`.
@@ -75,61 +74,50 @@ pub fn rule_results(policy: Policy, password: &str, email: &str) -> Vec<RuleResu
     let mut rules = vec![RuleResult {
         id: RuleId::Length,
         met: (policy.min_len()..=MAX_LEN).contains(&len),
-        label: match policy {
-            Policy::Shop => format!("{}–{MAX_LEN} characters", policy.min_len()),
-            Policy::Nist => format!("At least {} characters", policy.min_len()),
-        },
     }];
     if policy == Policy::Shop {
         rules.push(RuleResult {
             id: RuleId::Capital,
             met: password.chars().any(char::is_uppercase),
-            label: "A capital letter".into(),
         });
         rules.push(RuleResult {
             id: RuleId::Number,
             met: password.chars().any(char::is_numeric),
-            label: "A number".into(),
         });
     }
     rules.push(RuleResult {
         id: RuleId::NotEmail,
         met: !password.is_empty() && !is_email_like(&lower, email),
-        label: "Not your e-mail address".into(),
     });
     rules.push(RuleResult {
         id: RuleId::NotCommon,
         met: !password.is_empty() && !strength::is_common(&lower),
-        label: "Not a common password".into(),
     });
     rules.push(RuleResult {
         id: RuleId::Strong,
         met: strength(password, &[email]).score >= MIN_STRENGTH,
-        label: "Strength at least “Fair”".into(),
     });
     rules
 }
 
+/// The rule a password broke, under the policy that set it (the message names its numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Broken {
+    pub rule: RuleId,
+    pub policy: Policy,
+}
+
 /// The first rule `password` breaks, if any: what the server enforces.
-pub fn check(policy: Policy, password: &str, email: &str) -> Result<(), RuleResult> {
+pub fn check(policy: Policy, password: &str, email: &str) -> Result<(), Broken> {
     match rule_results(policy, password, email)
         .into_iter()
         .find(|r| !r.met)
     {
-        Some(broken) => Err(broken),
+        Some(broken) => Err(Broken {
+            rule: broken.id,
+            policy,
+        }),
         None => Ok(()),
-    }
-}
-
-/// The message a shopper sees for a broken rule.
-pub fn broken_rule_message(rule: &RuleResult) -> String {
-    match rule.id {
-        RuleId::Length => format!("Use {}.", rule.label.to_lowercase()),
-        RuleId::Capital => "Add a capital letter.".into(),
-        RuleId::Number => "Add a number.".into(),
-        RuleId::NotEmail => "Don't use your e-mail address as your password.".into(),
-        RuleId::NotCommon => "That password is too common. Choose another.".into(),
-        RuleId::Strong => "That password is too easy to guess. Add another word or two.".into(),
     }
 }
 
@@ -227,8 +215,7 @@ mod tests {
     #[test]
     fn check_reports_the_first_broken_rule() {
         let broken = check(Policy::Shop, "tangerine7harbor", "").unwrap_err();
-        assert_eq!(broken.id, RuleId::Capital);
-        assert_eq!(broken_rule_message(&broken), "Add a capital letter.");
+        assert_eq!(broken.rule, RuleId::Capital);
         assert!(check(Policy::Shop, "Tangerine7Harbor", "").is_ok());
     }
 

@@ -1,9 +1,5 @@
 //! Calendar dates for timestamps (seconds since the Unix epoch, UTC), without a date library.
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// (year, month 1–12, day 1–31) of a day count since 1970-01-01 (proleptic Gregorian).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     // Howard Hinnant's algorithm: eras of 400 years starting on 1 March.
@@ -19,16 +15,11 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// "27 Nov 2026, 09:32 UTC".
-pub fn display_utc(at: i64) -> String {
+/// (year, month 1–12, day, hour, minute) of a moment, in UTC; `texts::moment` words it.
+pub fn civil_utc(at: i64) -> (i64, u32, u32, i64, i64) {
     let (y, m, d) = civil_from_days(at.div_euclid(86_400));
     let secs = at.rem_euclid(86_400);
-    format!(
-        "{d} {} {y}, {:02}:{:02} UTC",
-        MONTHS[(m - 1) as usize],
-        secs / 3_600,
-        secs % 3_600 / 60
-    )
+    (y, m, d, secs / 3_600, secs % 3_600 / 60)
 }
 
 /// "2026-11-27T09:32:00Z", for `<time datetime>`.
@@ -52,7 +43,7 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(iso_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(iso_utc(1_795_737_600), "2026-11-27T00:00:00Z");
-        assert_eq!(display_utc(1_795_771_920), "27 Nov 2026, 09:32 UTC");
+        assert_eq!(civil_utc(1_795_771_920), (2026, 11, 27, 9, 32));
         assert_eq!(iso_utc(-1), "1969-12-31T23:59:59Z");
     }
 

@@ -19,34 +19,52 @@ pub fn router() -> Router<crate::ServerState> {
 
 /// `/dev/mail/{template}`: an e-mail as it is sent (its HTML part), from fixture values;
 /// `/dev/mail/sms`: the text message with a recovery code. Shown by the gallery.
-async fn mail(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+async fn mail(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(lang): Query<Lang>,
+) -> Response {
     let cfg = &state.config;
     let minutes = (cfg.code_lifetime_secs / 60).to_string();
+    let l = lang
+        .lang
+        .as_deref()
+        .and_then(texts::parse)
+        .unwrap_or_default();
     if name == "sms" {
-        let text =
-            backend::mail::sms_code_text(&cfg.shop_name, "482913", cfg.code_lifetime_secs / 60);
+        let text = backend::mail::sms_code_text(
+            l,
+            &cfg.shop_name,
+            "482913",
+            cfg.code_lifetime_secs / 60,
+        );
         return Html(format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Text message</title></head>\
+            "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>Text message</title></head>\
              <body style=\"margin:0;padding:24px;background:#f5f6f8;font-family:system-ui,sans-serif\">\
-             <p style=\"margin:0 0 8px;color:#4a5361;font-size:14px\">From {shop}</p>\
+             <p style=\"margin:0 0 8px;color:#4a5361;font-size:14px\">{shop}</p>\
              <p style=\"margin:0;max-width:260px;padding:12px 16px;border-radius:18px;background:#e4e7ec;color:#1d2430;line-height:1.4\">{text}</p>\
              </body></html>",
             shop = escape(&cfg.shop_name),
             text = escape(&text),
+            lang = texts::code(l),
+            dir = if texts::is_rtl(l) { "rtl" } else { "ltr" },
         ))
         .into_response();
     }
     match backend::mail::named(&name) {
         Some(template) => {
+            let when = texts::moment(l, 1_795_771_920);
+            let agent = texts::browser(l, &domain::agent::Agent::parse("Safari · iPhone"));
             let m = template.render(
                 "lin@example.com",
+                l,
                 &[
                     ("shop", &cfg.shop_name),
                     ("code", "482913"),
                     ("minutes", &minutes),
-                    ("agent", "Safari on iPhone"),
+                    ("agent", &agent),
                     ("ip", "203.0.113.x"),
-                    ("when", "27 Nov 2026, 09:32 UTC"),
+                    ("when", &when),
                     ("wasnt_me_url", "/wasnt-me?token=example"),
                 ],
             );
@@ -54,6 +72,12 @@ async fn mail(State(state): State<AppState>, Path(name): Path<String>) -> Respon
         }
         None => (StatusCode::NOT_FOUND, "No such template.").into_response(),
     }
+}
+
+/// `?lang=` of a mail preview (English when absent).
+#[derive(Debug, Deserialize)]
+struct Lang {
+    lang: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,7 +48,9 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         tls: state.config.cookie_secure,
         database: state.db.health(),
     };
-    let mut router = Router::new().route("/healthz", get(healthz));
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/lang/{code}", get(choose_language));
     if state.config.is_dev() {
         router = router.merge(dev::router());
     }
@@ -81,6 +83,52 @@ async fn healthz(State(state): State<AppState>) -> Response {
         )
             .into_response()
     }
+}
+
+/// Where `/lang/{code}` sends the browser back to.
+#[derive(Debug, serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// `/lang/{code}?back=/path`: the language menu. Remembers the shopper's choice in a cookie
+/// (a year) and sends the browser back to the page it came from, which then renders in that
+/// language; a journey under way keeps its place (its state is on the server). Only paths on
+/// this site are followed back; an unknown language is a 404.
+async fn choose_language(
+    State(state): State<AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<Back>,
+) -> Response {
+    let Some(locale) = texts::parse(&code) else {
+        return (StatusCode::NOT_FOUND, "No such language.").into_response();
+    };
+    let back = query
+        .back
+        .filter(|b| is_local_path(b))
+        .unwrap_or_else(|| "/".into());
+    let cookie = backend::sessions::cookie_header(
+        texts::COOKIE,
+        texts::code(locale),
+        365 * 86_400,
+        state.config.cookie_secure,
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (axum::http::header::LOCATION, back),
+            (axum::http::header::SET_COOKIE, cookie),
+        ],
+    )
+        .into_response()
+}
+
+/// A path on this site: not another host (`//host`, `/\host`), no control characters.
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
 }
 
 /// Our server functions set their own status for every failure (4xx for the caller's mistakes,

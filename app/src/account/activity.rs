@@ -2,6 +2,7 @@
 
 use crate::components::Page;
 use crate::error::AccountError;
+use crate::lang::{locale, td, td_string, Locale};
 pub use domain::account::ActivityEntry;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -38,42 +39,40 @@ pub async fn my_activity(page: u32) -> Result<Option<Activity>, AccountError> {
     }
 }
 
-/// What an event is called, and its extra line (if any).
-fn describe(entry: &ActivityEntry) -> (&'static str, Option<String>) {
-    let detail = entry.detail.clone();
+/// What an event is called, and its extra line (if any), in `l`.
+fn describe(l: Locale, entry: &ActivityEntry) -> (&'static str, Option<String>) {
+    let detail = entry.detail.as_deref();
+    let sent_to = |to: &str| td_string!(l, activity.sent_to, to);
     match entry.event.as_str() {
-        "account_created" => ("Account created", None),
-        "signed_in" => ("Signed in", None),
-        "signed_in_new_device" => ("Signed in from a new device", None),
-        "signed_out_everywhere" => ("Signed out everywhere", None),
+        "account_created" => (td_string!(l, activity.account_created), None),
+        "signed_in" => (td_string!(l, activity.signed_in), None),
+        "signed_in_new_device" => (td_string!(l, activity.signed_in_new_device), None),
+        "signed_out_everywhere" => (td_string!(l, activity.signed_out_everywhere), None),
         "session_revoked" => (
-            "Signed out a device",
-            detail.map(|d| format!("Signed out: {d}")),
+            td_string!(l, activity.session_revoked),
+            detail.map(|d| {
+                let agent = texts::browser(l, &domain::agent::Agent::parse(d));
+                td_string!(l, activity.session_revoked_detail, agent)
+            }),
         ),
-        "phone_changed" => ("Mobile number changed", None),
-        "recovery_requested" => ("Password reset requested", None),
-        "code_sent_email" => (
-            "Verification code e-mailed",
-            detail.map(|d| format!("To {d}")),
-        ),
-        "code_sent_sms" => (
-            "Verification code texted",
-            detail.map(|d| format!("To {d}")),
-        ),
+        "phone_changed" => (td_string!(l, activity.phone_changed), None),
+        "recovery_requested" => (td_string!(l, activity.recovery_requested), None),
+        "code_sent_email" => (td_string!(l, activity.code_sent_email), detail.map(sent_to)),
+        "code_sent_sms" => (td_string!(l, activity.code_sent_sms), detail.map(sent_to)),
         "wrong_code" => (
-            "Wrong verification code entered",
-            match detail.as_deref() {
-                Some("sms") => Some("The texted code".into()),
-                _ => Some("The e-mailed code".into()),
-            },
+            td_string!(l, activity.wrong_code),
+            Some(match detail {
+                Some("sms") => td_string!(l, activity.wrong_code_sms).into(),
+                _ => td_string!(l, activity.wrong_code_email).into(),
+            }),
         ),
-        "slider_failed" => ("Security check not passed", None),
-        "password_reset" => ("Password changed", None),
+        "slider_failed" => (td_string!(l, activity.slider_failed), None),
+        "password_reset" => (td_string!(l, activity.password_reset), None),
         "wasnt_me" => (
-            "Reported \u{201c}This wasn't me\u{201d}",
-            Some("Every device was signed out".into()),
+            td_string!(l, activity.wasnt_me),
+            Some(td_string!(l, activity.wasnt_me_detail).into()),
         ),
-        _ => ("Account activity", None),
+        _ => (td_string!(l, activity.other), None),
     }
 }
 
@@ -98,6 +97,7 @@ pub fn ActivityPage() -> impl IntoView {
             }
         }
     });
+    let l = locale();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -106,8 +106,8 @@ pub fn ActivityPage() -> impl IntoView {
                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(e) => {
                         view! {
-                            <Page title="Security activity">
-                                <p class="alert alert--error" role="alert">{e.to_string()}</p>
+                            <Page title=td_string!(l, activity.title)>
+                                <p class="alert alert--error" role="alert">{e.message(l)}</p>
                             </Page>
                         }
                             .into_any()
@@ -126,17 +126,15 @@ fn ActivityList(found: Activity) -> impl IntoView {
         more,
     } = found;
     let empty = entries.is_empty();
+    let l = locale();
     view! {
-        <Page title="Security activity">
-            <p class="card__lead">
-                "What happened to your account, newest first. If something here wasn't you, "
-                <a href="/recover">"reset your password"</a> " and sign out everywhere."
-            </p>
-            {empty.then(|| view! { <p class="card__lead">"Nothing to show yet."</p> })}
+        <Page title=td_string!(l, activity.title)>
+            <p class="card__lead">{td!(l, activity.lead, <a> = <a href="/recover" />)}</p>
+            {empty.then(|| view! { <p class="card__lead">{td_string!(l, activity.empty)}</p> })}
             <ol class="event-list">
                 {entries.into_iter().map(|entry| view! { <ActivityItem entry /> }).collect_view()}
             </ol>
-            <nav class="pager" aria-label="Pages of activity">
+            <nav class="pager" aria-label=td_string!(l, activity.pages)>
                 {(page > 0)
                     .then(|| {
                         let href = if page == 1 {
@@ -144,19 +142,19 @@ fn ActivityList(found: Activity) -> impl IntoView {
                         } else {
                             format!("/account/activity?page={}", page - 1)
                         };
-                        view! { <a href=href rel="prev">"Newer"</a> }
+                        view! { <a href=href rel="prev">{td_string!(l, activity.newer)}</a> }
                     })}
                 {more
                     .then(|| {
                         view! {
                             <a href=format!("/account/activity?page={}", page + 1) rel="next">
-                                "Older"
+                                {td_string!(l, activity.older)}
                             </a>
                         }
                     })}
             </nav>
             <p class="form-links">
-                <a href="/account">"Back to your account"</a>
+                <a href="/account">{td_string!(l, activity.back)}</a>
             </p>
         </Page>
     }
@@ -164,20 +162,20 @@ fn ActivityList(found: Activity) -> impl IntoView {
 
 #[component]
 fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
-    let (title, extra) = describe(&entry);
-    let when = domain::time::display_utc(entry.at);
+    let l = locale();
+    let (title, extra) = describe(l, &entry);
+    let when = texts::moment(l, entry.at);
     let iso = domain::time::iso_utc(entry.at);
-    let from = match (entry.agent, entry.ip) {
-        (Some(agent), Some(ip)) => Some(format!("{agent} · {ip}")),
-        (Some(agent), None) => Some(agent),
-        (None, Some(ip)) => Some(ip),
-        (None, None) => None,
+    let agent = texts::browser(l, &domain::agent::Agent::parse(entry.agent.as_deref().unwrap_or("")));
+    let from = match entry.ip {
+        Some(ip) => format!("{agent} · {ip}"),
+        None => agent,
     };
     view! {
         <li class="event-list__item">
             <p class="event-list__title">{title}</p>
             {extra.map(|x| view! { <p class="event-list__meta">{x}</p> })}
-            {from.map(|f| view! { <p class="event-list__meta">{f}</p> })}
+            <p class="event-list__meta">{from}</p>
             <p class="event-list__meta">
                 <time datetime=iso>{when}</time>
             </p>

@@ -1,5 +1,6 @@
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
+use crate::lang::{locale, td, td_string};
 use leptos::prelude::*;
 
 /// The masked address of this browser's pending sign-up, if any.
@@ -69,16 +70,16 @@ pub fn ConfirmPage() -> impl IntoView {
             }
         },
     );
+    let l = locale();
     view! {
-        <Page title="Check your inbox">
+        <Page title=td_string!(l, confirm.title)>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match pending.await {
                         Ok(Some(masked)) => {
                             view! {
                                 <p class="card__lead">
-                                    "We sent a 6-digit code to " <strong>{masked}</strong>
-                                    ". Enter it below to finish creating your account."
+                                    {td!(l, confirm.lead, masked, <b> = <strong />)}
                                 </p>
                             }
                                 .into_any()
@@ -86,8 +87,7 @@ pub fn ConfirmPage() -> impl IntoView {
                         _ => {
                             view! {
                                 <p class="alert alert--info" role="status">
-                                    "This sign-up has expired or was already used. "
-                                    <a href="/register">"Start again"</a>
+                                    {td!(l, confirm.expired, <a> = <a href="/register" />)}
                                 </p>
                             }
                                 .into_any()
@@ -95,21 +95,21 @@ pub fn ConfirmPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
-                    label="Verification code"
+                    label=td_string!(l, field.code)
                     name="code"
                     inputmode="numeric"
                     autocomplete="one-time-code"
                     maxlength=12
-                    hint="6 digits. You can paste the whole code."
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Code)))
+                    hint=td_string!(l, field.code_hint)
+                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Code, l)))
                 />
-                <SubmitButton label="Confirm" pending=action.pending() />
+                <SubmitButton label=td_string!(l, confirm.submit) pending=action.pending() />
             </ActionForm>
             <p class="form-links">
-                "Didn't get it? Check your spam folder, or " <a href="/register">"start again"</a>
+                {td!(l, confirm.no_code, <a> = <a href="/register" />)}
             </p>
         </Page>
     }

@@ -3,6 +3,7 @@ use crate::components::{
     TextField,
 };
 use crate::error::{action_error, AccountError, Field};
+use crate::lang::{locale, td, td_string};
 use domain::pow::Puzzle;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -28,7 +29,7 @@ pub async fn login(
             Ok(())
         }
         Err(LoginError::Email(e)) => field_error(Field::Email, e),
-        Err(LoginError::PasswordMissing) => field_error(Field::Password, "Enter your password."),
+        Err(LoginError::PasswordMissing) => field_error(Field::Password, crate::error::Problem::PasswordMissing),
         Err(LoginError::Incorrect) => fail(AccountError::Incorrect),
         Err(LoginError::Locked { retry_after_secs }) => fail(AccountError::Locked {
             minutes: (retry_after_secs + 59) / 60,
@@ -110,33 +111,34 @@ pub fn LoginPage() -> impl IntoView {
     let needs_slider = move || {
         matches!(error.get(), Some(AccountError::ChallengeRequired)) || !pass.get().is_empty()
     };
+    let l = locale();
     let notice = move || match notice.get().as_deref() {
-        Some("signed-out") => Some("You're signed out."),
-        Some("everywhere") => Some("You're signed out on every device."),
+        Some("signed-out") => Some(td_string!(l, login.signed_out)),
+        Some("everywhere") => Some(td_string!(l, login.signed_out_everywhere)),
         _ => None,
     };
     view! {
-        <Page title="Sign in">
+        <Page title=td_string!(l, login.title)>
             {move || notice().map(|n| view! { <p class="alert alert--info" role="status">{n}</p> })}
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
-                    label="E-mail"
+                    label=td_string!(l, field.email)
                     name="email"
                     input_type="email"
                     autocomplete="username"
                     maxlength=254
                     value=email
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email)))
+                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
                 />
                 <PasswordInput
-                    label="Password"
+                    label=td_string!(l, field.password)
                     name="password"
                     autocomplete="current-password"
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password)))
+                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
                 />
                 <p class="form__aside">
-                    <a href="/recover">"Forgot password?"</a>
+                    <a href="/recover">{td_string!(l, login.forgot)}</a>
                 </p>
                 <input type="hidden" name="pass" prop:value=move || pass.get() />
                 <Show when=needs_slider>
@@ -159,9 +161,9 @@ pub fn LoginPage() -> impl IntoView {
                         }) as Submit
                     />
                 </Show>
-                <SubmitButton label="Sign in" pending=action.pending() />
+                <SubmitButton label=td_string!(l, login.submit) pending=action.pending() />
             </ActionForm>
-            <p class="form-links">"New here? " <a href="/register">"Create an account"</a></p>
+            <p class="form-links">{td!(l, login.new_here, <a> = <a href="/register" />)}</p>
         </Page>
     }
 }

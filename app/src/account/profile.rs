@@ -1,5 +1,6 @@
 use crate::components::{FormAlert, Page, PasswordInput, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
+use crate::lang::{locale, td, td_string};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
@@ -20,7 +21,7 @@ pub async fn change_phone(phone: String, password: String) -> Result<(), Account
             Ok(())
         }
         Err(E::Phone(e)) => field_error(Field::Phone, e),
-        Err(E::Incorrect) => field_error(Field::Password, "That password is not right."),
+        Err(E::Incorrect) => field_error(Field::Password, crate::error::Problem::PasswordWrong),
         Err(E::Busy) => fail(AccountError::Busy),
         Err(E::Internal(e)) => internal("changing a phone number failed", e),
     }
@@ -139,30 +140,31 @@ pub fn AccountPage() -> impl IntoView {
     let device_out = move || notice.get().as_deref() == Some("device");
     let logout = ServerAction::<Logout>::new();
     let everywhere = ServerAction::<LogoutEverywhere>::new();
+    let l = locale();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(Some(Overview { email, phone, sessions })) => {
                         view! {
-                            <Page title="Your account">
-                                <p class="card__lead">"Signed in as " <strong>{email}</strong></p>
+                            <Page title=td_string!(l, account.title)>
+                                <p class="card__lead">{td!(l, account.signed_in_as, email, <b> = <strong />)}</p>
                                 <ActionForm action=logout attr:class="form form--inline">
                                     <button type="submit" class="button button--primary">
-                                        "Sign out"
+                                        {td_string!(l, account.sign_out)}
                                     </button>
                                 </ActionForm>
                                 <ActionForm action=everywhere attr:class="form form--inline">
                                     <button type="submit" class="button button--secondary">
-                                        "Sign out everywhere"
+                                        {td_string!(l, account.sign_out_everywhere)}
                                     </button>
                                 </ActionForm>
                                 <p class="form-links">
-                                    "Signs you out on every phone and computer, this one included."
+                                    {td_string!(l, account.everywhere_explain)}
                                 </p>
-                                <h2 class="card__subtitle">"Where you're signed in"</h2>
+                                <h2 class="card__subtitle">{td_string!(l, account.where_signed_in)}</h2>
                                 <Show when=device_out>
-                                    <p class="alert alert--info" role="status">"That device was signed out."</p>
+                                    <p class="alert alert--info" role="status">{td_string!(l, account.device_out)}</p>
                                 </Show>
                                 <ul class="session-list">
                                     {sessions
@@ -171,36 +173,36 @@ pub fn AccountPage() -> impl IntoView {
                                         .collect_view()}
                                 </ul>
                                 <p class="form-links">
-                                    <a href="/account/activity">"See your security activity"</a>
+                                    <a href="/account/activity">{td_string!(l, account.see_activity)}</a>
                                 </p>
-                                <h2 class="card__subtitle">"Mobile number"</h2>
+                                <h2 class="card__subtitle">{td_string!(l, account.phone)}</h2>
                                 <Show when=saved>
-                                    <p class="alert alert--info" role="status">"Your mobile number was saved."</p>
+                                    <p class="alert alert--info" role="status">{td_string!(l, account.phone_saved)}</p>
                                 </Show>
                                 <p class="card__lead">
                                     {match phone {
-                                        Some(p) => format!("On file: {p}. We may text a code to it when you reset your password."),
-                                        None => "No number on file. Adding one helps keep your account safe.".to_string(),
+                                        Some(phone) => td_string!(l, account.phone_on_file, phone),
+                                        None => td_string!(l, account.phone_none).to_string(),
                                     }}
                                 </p>
-                                <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+                                <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
                                 <ActionForm action=change attr:class="form" attr:novalidate=true>
                                     <TextField
-                                        label="New mobile number"
+                                        label=td_string!(l, field.new_phone)
                                         name="phone"
                                         input_type="tel"
                                         autocomplete="tel"
-                                        hint="With country code, e.g. +44 7700 900789. Leave empty to remove it."
+                                        hint=td_string!(l, field.new_phone_hint)
                                         maxlength=40
-                                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone)))
+                                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone, l)))
                                     />
                                     <PasswordInput
-                                        label="Current password"
+                                        label=td_string!(l, field.current_password)
                                         name="password"
                                         autocomplete="current-password"
-                                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password)))
+                                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
                                     />
-                                    <SubmitButton label="Save number" pending=change.pending() />
+                                    <SubmitButton label=td_string!(l, account.save_phone) pending=change.pending() />
                                 </ActionForm>
                             </Page>
                         }
@@ -222,18 +224,19 @@ fn SessionItem(session: Session, action: ServerAction<SignOutDevice>) -> impl In
         last_seen_at,
         current,
     } = session;
-    let agent = agent.unwrap_or_else(|| "Unknown browser".into());
-    let label = format!("Sign out {agent}");
-    let seen = domain::time::display_utc(last_seen_at);
+    let l = locale();
+    let agent = texts::browser(l, &domain::agent::Agent::parse(agent.as_deref().unwrap_or("")));
+    let label = td_string!(l, account.sign_out_named, agent = agent.clone());
+    let seen = td_string!(l, account.last_active, when = texts::moment(l, last_seen_at));
     view! {
         <li class="session-list__item">
             <div class="session-list__text">
                 <p class="session-list__name">
                     {agent}
-                    {current.then(|| view! { <span class="badge">"This device"</span> })}
+                    {current.then(|| view! { <span class="badge">{td_string!(l, account.this_device)}</span> })}
                 </p>
                 <p class="session-list__meta">
-                    {ip.map(|ip| format!("{ip} · "))} "Last active " {seen}
+                    {ip.map(|ip| format!("{ip} · "))} {seen}
                 </p>
             </div>
             {(!current)
@@ -242,7 +245,7 @@ fn SessionItem(session: Session, action: ServerAction<SignOutDevice>) -> impl In
                         <ActionForm action attr:class="session-list__action">
                             <input type="hidden" name="id" value=id />
                             <button type="submit" class="button button--secondary button--small" aria-label=label>
-                                "Sign out this device"
+                                {td_string!(l, account.sign_out_device)}
                             </button>
                         </ActionForm>
                     }

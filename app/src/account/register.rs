@@ -1,5 +1,6 @@
 use crate::components::{FormAlert, NewPasswordField, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
+use crate::lang::{locale, td, td_string};
 use domain::Email;
 use leptos::prelude::*;
 
@@ -9,7 +10,7 @@ pub async fn register(email: String, password: String, phone: String) -> Result<
     use crate::ssr::{fail, field_error, internal, set_cookie, state};
     use backend::accounts::{self, SignupError};
     let state = state()?;
-    match accounts::start_signup(&state, &email, &password, &phone).await {
+    match accounts::start_signup(&state, &email, &password, &phone, crate::ssr::language()).await {
         Ok(started) => {
             set_cookie(&backend::sessions::cookie_header(
                 accounts::SIGNUP_COOKIE,
@@ -40,23 +41,24 @@ pub fn RegisterPage() -> impl IntoView {
     let policy = crate::fixture::password_policy();
     let email = RwSignal::new(String::new());
     let email_live_error = RwSignal::new(None::<String>);
+    let l = locale();
     let check_email = move |typed: String| {
         email_live_error.set(match typed.trim() {
             "" => None,
-            t => Email::parse(t).err().map(|e| e.to_string()),
+            t => Email::parse(t).err().map(|e| texts::email_error(l, e).to_string()),
         });
     };
     let email_error = Signal::derive(move || {
         email_live_error
             .get()
-            .or_else(|| error.get().and_then(|e| e.for_field(Field::Email)))
+            .or_else(|| error.get().and_then(|e| e.for_field(Field::Email, l)))
     });
     view! {
-        <Page title="Create your account">
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+        <Page title=td_string!(l, register.title)>
+            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
-                    label="E-mail"
+                    label=td_string!(l, field.email)
                     name="email"
                     input_type="email"
                     autocomplete="email"
@@ -70,21 +72,21 @@ pub fn RegisterPage() -> impl IntoView {
                         name="password"
                         policy=policy
                         email=email
-                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password)))
+                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
                     />
                 </Transition>
                 <TextField
-                    label="Mobile number (optional)"
+                    label=td_string!(l, field.phone_optional)
                     name="phone"
                     input_type="tel"
                     autocomplete="tel"
-                    hint="With country code, e.g. +44 7700 900789. Used only to keep your account safe."
+                    hint=td_string!(l, field.phone_hint)
                     maxlength=40
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone)))
+                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone, l)))
                 />
-                <SubmitButton label="Create account" pending=action.pending() />
+                <SubmitButton label=td_string!(l, register.submit) pending=action.pending() />
             </ActionForm>
-            <p class="form-links">"Already have an account? " <a href="/login">"Sign in"</a></p>
+            <p class="form-links">{td!(l, register.have_account, <a> = <a href="/login" />)}</p>
         </Page>
     }
 }

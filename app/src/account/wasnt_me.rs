@@ -5,6 +5,7 @@
 
 use crate::components::{FormAlert, Page, SubmitButton};
 use crate::error::{action_error, AccountError};
+use crate::lang::{locale, td, td_string};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -90,28 +91,27 @@ pub fn WasntMePage() -> impl IntoView {
         crate::fixture::current().and_then(|f| f.error.clone()),
     );
     let error = action_error(secure);
+    let l = locale();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match report.await {
                     Ok(Some(reported)) => {
-                        let what = match reported.event.as_str() {
-                            "password_reset" => "the password of your account was changed",
-                            _ => "your account was signed in to from a new device",
+                        let when = texts::moment(l, reported.reported_at);
+                        let lead = match reported.event.as_str() {
+                            "password_reset" => td_string!(l, wasnt_me.lead_password, when),
+                            _ => td_string!(l, wasnt_me.lead_sign_in, when),
                         };
-                        let when = domain::time::display_utc(reported.reported_at);
                         view! {
-                            <Page title="Wasn't you? Let's secure your account">
-                                <p class="card__lead">
-                                    "We e-mailed you on " {when} " because " {what} "."
-                                </p>
+                            <Page title=td_string!(l, wasnt_me.title)>
+                                <p class="card__lead">{lead}</p>
                                 <ul class="checklist-plain">
-                                    <li>"Every device signed in to your account is signed out, this one too."</li>
-                                    <li>"Password resets already under way are cancelled."</li>
-                                    <li>"From now on, resetting your password takes extra checks, including a code texted to your phone if one is on file."</li>
-                                    <li>"Then you choose a new password, starting here."</li>
+                                    <li>{td_string!(l, wasnt_me.step_sign_out)}</li>
+                                    <li>{td_string!(l, wasnt_me.step_cancel)}</li>
+                                    <li>{td_string!(l, wasnt_me.step_checks)}</li>
+                                    <li>{td_string!(l, wasnt_me.step_choose)}</li>
                                 </ul>
-                                <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+                                <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
                                 <ActionForm action=secure attr:class="form">
                                     <input
                                         type="hidden"
@@ -119,13 +119,13 @@ pub fn WasntMePage() -> impl IntoView {
                                         value=move || token.get().unwrap_or_default()
                                     />
                                     <SubmitButton
-                                        label="Secure my account"
+                                        label=td_string!(l, wasnt_me.submit)
                                         pending=secure.pending()
                                         danger=true
                                     />
                                 </ActionForm>
                                 <p class="form-links">
-                                    "It was me after all? " <a href="/account">"Go to your account"</a>
+                                    {td!(l, wasnt_me.was_me, <a> = <a href="/account" />)}
                                 </p>
                             </Page>
                         }
@@ -133,19 +133,17 @@ pub fn WasntMePage() -> impl IntoView {
                     }
                     Ok(None) => {
                         view! {
-                            <Page title="This link can't be used">
-                                <p class="card__lead">
-                                    "It was used already, or it is more than 7 days old. If you think someone else is using your account, reset your password now."
-                                </p>
-                                <a class="button button--primary" href="/recover">"Reset your password"</a>
+                            <Page title=td_string!(l, wasnt_me.used_title)>
+                                <p class="card__lead">{td_string!(l, wasnt_me.used_lead)}</p>
+                                <a class="button button--primary" href="/recover">{td_string!(l, wasnt_me.reset)}</a>
                             </Page>
                         }
                             .into_any()
                     }
                     Err(e) => {
                         view! {
-                            <Page title="Wasn't you?">
-                                <p class="alert alert--error" role="alert">{e.to_string()}</p>
+                            <Page title=td_string!(l, wasnt_me.error_title)>
+                                <p class="alert alert--error" role="alert">{e.message(l)}</p>
                             </Page>
                         }
                             .into_any()

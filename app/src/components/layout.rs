@@ -1,3 +1,4 @@
+use crate::lang::{locale, td, td_string, LanguageMenu};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,7 @@ pub fn Page(
     // so keyboard and screen-reader users start at the top of what changed. The first page
     // of a visit keeps the browser's own focus.
     let heading = NodeRef::<leptos::html::H1>::new();
+    let l = locale();
     Effect::new(move |_| {
         if let Some(h) = heading.get() {
             if SHOWN_ONE.swap(true, Ordering::Relaxed) {
@@ -28,8 +30,9 @@ pub fn Page(
         <header class="site-header">
             <a class="site-header__brand" href="/">
                 <span class="site-header__logo" aria-hidden="true">"R"</span>
-                "Rekey Shop"
+                {td_string!(l, shop)}
             </a>
+            <LanguageMenu />
         </header>
         <main class="page">
             <section class="card" aria-labelledby="page-title">
@@ -39,7 +42,7 @@ pub fn Page(
                 {children()}
             </section>
             <p class="page__support">
-                "Need help? " <a href="mailto:support@example.com">"Contact support"</a>
+                {td!(l, layout.support, <a> = <a href="mailto:support@example.com" />)}
             </p>
         </main>
     }

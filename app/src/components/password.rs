@@ -1,4 +1,5 @@
 use super::{hydrated, FieldError};
+use crate::lang::{locale, td_string};
 use domain::password::{rule_results, strength, Policy, RuleResult, Strength};
 use leptos::prelude::*;
 
@@ -30,6 +31,9 @@ pub fn PasswordInput(
     }
     let input = NodeRef::<leptos::html::Input>::new();
     super::keep_typed(input, value);
+    let l = locale();
+    let (show, hide) = (td_string!(l, field.show), td_string!(l, field.hide));
+    let show_named = td_string!(l, field.show_named, label = label.to_lowercase());
     view! {
         <div class="field" class:field--invalid=move || error.get().is_some()>
             <label class="field__label" for=id.clone()>
@@ -58,8 +62,8 @@ pub fn PasswordInput(
                     hidden=move || !ready.get()
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
-                    <span aria-hidden="true">{move || if shown.get() { "Hide" } else { "Show" }}</span>
-                    <span class="visually-hidden">{format!("Show {}", label.to_lowercase())}</span>
+                    <span aria-hidden="true">{move || if shown.get() { hide } else { show }}</span>
+                    <span class="visually-hidden">{show_named}</span>
                 </button>
             </div>
             <FieldError id=error_id error=error />
@@ -69,21 +73,30 @@ pub fn PasswordInput(
 
 /// The live list of password rules; each item says in words whether it is met.
 #[component]
-pub fn Checklist(#[prop(into)] rules: Signal<Vec<RuleResult>>) -> impl IntoView {
+pub fn Checklist(
+    #[prop(into)] rules: Signal<Vec<RuleResult>>,
+    #[prop(into)] policy: Signal<Policy>,
+) -> impl IntoView {
+    let l = locale();
     view! {
-        <ul class="checklist" id="password-rules" aria-label="Password rules">
+        <ul class="checklist" id="password-rules" aria-label=td_string!(l, password.rules)>
             {move || {
+                let policy = policy.get();
                 rules
                     .get()
                     .into_iter()
                     .map(|rule| {
-                        let state = if rule.met { "met" } else { "not met yet" };
+                        let state = if rule.met {
+                            td_string!(l, password.rule_met)
+                        } else {
+                            td_string!(l, password.rule_not_met)
+                        };
                         view! {
                             <li class="checklist__item" class:checklist__item--met=rule.met>
                                 <span class="checklist__mark" aria-hidden="true">
                                     {if rule.met { "✓" } else { "•" }}
                                 </span>
-                                {rule.label}
+                                {texts::rule_label(l, rule.id, policy)}
                                 <span class="visually-hidden">{format!(": {state}")}</span>
                             </li>
                         }
@@ -97,6 +110,8 @@ pub fn Checklist(#[prop(into)] rules: Signal<Vec<RuleResult>>) -> impl IntoView 
 /// The strength meter: a bar for the eye and a sentence for everyone.
 #[component]
 pub fn StrengthMeter(#[prop(into)] strength: Signal<Strength>) -> impl IntoView {
+    let l = locale();
+    let said = move || texts::feedback(l, strength.get().feedback);
     view! {
         <div class="meter" id="password-strength">
             <div class="meter__track" aria-hidden="true">
@@ -104,12 +119,15 @@ pub fn StrengthMeter(#[prop(into)] strength: Signal<Strength>) -> impl IntoView 
             </div>
             <p class="meter__text">
                 <strong class="meter__label">
-                    {move || format!("Strength: {}", strength.get().label)}
+                    {move || {
+                        let label = texts::strength_label(l, strength.get().score);
+                        td_string!(l, password.strength, label)
+                    }}
                 </strong>
                 " "
-                <span class="meter__reason">{move || strength.get().reason}</span>
+                <span class="meter__reason">{move || said().0}</span>
                 " "
-                <span class="meter__hint">{move || strength.get().hint}</span>
+                <span class="meter__hint">{move || said().1}</span>
             </p>
         </div>
     }
@@ -119,7 +137,9 @@ pub fn StrengthMeter(#[prop(into)] strength: Signal<Strength>) -> impl IntoView 
 /// the server enforces.
 #[component]
 pub fn NewPasswordField(
-    #[prop(default = "Password")] label: &'static str,
+    /// The label; "Password" when not given.
+    #[prop(optional)]
+    label: Option<&'static str>,
     name: &'static str,
     #[prop(into)] policy: Signal<Policy>,
     /// What the person typed as their e-mail (the password may not be it).
@@ -128,6 +148,7 @@ pub fn NewPasswordField(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] value: Option<RwSignal<String>>,
 ) -> impl IntoView {
+    let label = label.unwrap_or_else(|| td_string!(locale(), field.password));
     let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
     let rules = Signal::derive(move || rule_results(policy.get(), &value.get(), &email.get()));
     let strength = Signal::derive(move || {
@@ -144,6 +165,6 @@ pub fn NewPasswordField(
             described_by="password-rules password-strength"
         />
         <StrengthMeter strength=strength />
-        <Checklist rules=rules />
+        <Checklist rules=rules policy=policy />
     }
 }

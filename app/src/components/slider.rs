@@ -3,6 +3,7 @@
 //! proof-of-work in slices between frames, and sends both to the server, which judges.
 
 use domain::pow::{search, Puzzle};
+use crate::lang::td_string;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Serialize;
@@ -116,6 +117,17 @@ pub enum SliderState {
     Failed,
 }
 
+/// How far `client_x` is from the track's start edge in reading direction (the right edge on
+/// right-to-left pages).
+fn along(rect: &web_sys::DomRect, client_x: i32, rtl: bool) -> f64 {
+    let x = f64::from(client_x);
+    if rtl {
+        rect.right() - x
+    } else {
+        x - rect.left()
+    }
+}
+
 fn now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
@@ -172,6 +184,11 @@ pub type Submit = std::sync::Arc<dyn Fn(SliderAnswer) -> Later<bool> + Send + Sy
 #[component]
 pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
     let ready = super::hydrated();
+    // Right-to-left pages mirror the track: the handle starts on the right and goes to the
+    // end in reading direction. Positions are measured from the start edge either way, so
+    // the server judges the same movement in every language.
+    let l = crate::lang::locale();
+    let rtl = texts::is_rtl(l);
     let state = RwSignal::new(SliderState::Idle);
     let pos = RwSignal::new(0.0_f64);
     let travel = RwSignal::new(1.0_f64);
@@ -326,7 +343,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
             return;
         }
         let Some(rect) = measure() else { return };
-        let x = f64::from(ev.client_x()) - rect.left();
+        let x = along(&rect, ev.client_x(), rtl);
         ev.prevent_default();
         if let Some(target) = ev.current_target() {
             use leptos::wasm_bindgen::JsCast;
@@ -382,7 +399,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
             for e in &moves {
                 let sample = Sample {
                     t: e.time_stamp() - m.release,
-                    x: f64::from(e.client_x()) - rect.left() - m.press_offset,
+                    x: along(&rect, e.client_x(), rtl) - m.press_offset,
                     y: f64::from(e.client_y()) - rect.top(),
                 };
                 pos.set(sample.x.clamp(0.0, m.travel));
@@ -429,8 +446,11 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
             measure();
             let full = travel.get_untracked();
             let step = match ev.key().as_str() {
-                "ArrowRight" | "ArrowUp" => Some(0.05),
-                "ArrowLeft" | "ArrowDown" => Some(-0.05),
+                "ArrowUp" => Some(0.05),
+                "ArrowDown" => Some(-0.05),
+                // Forward is the reading direction.
+                "ArrowRight" => Some(if rtl { -0.05 } else { 0.05 }),
+                "ArrowLeft" => Some(if rtl { 0.05 } else { -0.05 }),
                 "PageUp" => Some(0.25),
                 "PageDown" => Some(-0.25),
                 "End" => Some(1.0),
@@ -482,7 +502,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         approach.update_value(|a| {
             a.push(Sample {
                 t: ev.time_stamp(),
-                x: f64::from(ev.client_x()) - rect.left(),
+                x: along(&rect, ev.client_x(), rtl),
                 y: f64::from(ev.client_y()) - rect.top(),
             });
             if a.len() > 60 {
@@ -501,7 +521,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
             }
             let Some(rect) = measure() else { return };
             ev.stop_propagation();
-            let x = f64::from(ev.client_x()) - rect.left();
+            let x = along(&rect, ev.client_x(), rtl);
             let trail = approach.get_value();
             let m = Movement {
                 mode: "tap",
@@ -523,14 +543,14 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
     };
 
     let percent = move || (pos.get() / travel.get() * 100.0).round().clamp(0.0, 100.0) as i64;
-    let status = move || {
-        match state.get() {
-        SliderState::Idle | SliderState::Dragging => "Drag the slider to the end. You can also use the arrow keys, or tap the end of the track.",
-        SliderState::Checking => "Checking…",
-        SliderState::Passed => "Verified.",
-        SliderState::Failed => "Couldn't verify, try again.",
-    }
+    let status = move || match state.get() {
+        SliderState::Idle | SliderState::Dragging => td_string!(l, slider.status_idle),
+        SliderState::Checking => td_string!(l, slider.status_checking),
+        SliderState::Passed => td_string!(l, slider.status_passed),
+        SliderState::Failed => td_string!(l, slider.status_failed),
     };
+    let (label, label_passed) = (td_string!(l, slider.label), td_string!(l, slider.label_passed));
+    let (arrows, mark) = if rtl { ("‹‹‹", "«") } else { ("›››", "»") };
     view! {
         <div
             class="slider"
@@ -542,18 +562,18 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         >
             <noscript>
                 <p class="alert alert--info">
-                    "This step needs JavaScript. Turn it on, or contact support to reset your password."
+                    {td_string!(l, slider.needs_js)}
                 </p>
             </noscript>
             <div class="slider__track" node_ref=track on:pointermove=on_track_move hidden=move || !ready.get()>
                 <div class="slider__fill" style:width=move || ready.get().then(|| format!("{}px", (pos.get() + HANDLE) as i64))></div>
                 <span class="slider__label" aria-hidden="true">
-                    {move || if state.get() == SliderState::Passed { "Verified" } else { "Drag to verify  ›››" }}
+                    {move || if state.get() == SliderState::Passed { label_passed.to_string() } else { format!("{label}  {arrows}") }}
                 </span>
                 <button
                     type="button"
                     class="slider__end"
-                    aria-label="Tap here to verify"
+                    aria-label=td_string!(l, slider.tap_end)
                     tabindex="-1"
                     on:pointerdown=on_end_tap
                 ></button>
@@ -562,12 +582,12 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
                     class="slider__handle"
                     role="slider"
                     tabindex="0"
-                    aria-label="Drag to verify"
+                    aria-label=label
                     aria-valuemin="0"
                     aria-valuemax="100"
                     aria-valuenow=move || percent().to_string()
-                    aria-valuetext=move || format!("{} percent", percent())
-                    style:transform=move || ready.get().then(|| format!("translateX({}px)", pos.get() as i64))
+                    aria-valuetext=move || td_string!(l, slider.percent, value = percent())
+                    style:transform=move || ready.get().then(|| format!("translateX({}px)", (if rtl { -pos.get() } else { pos.get() }) as i64))
                     on:pointerdown=on_down
                     on:pointermove=on_move
                     on:pointerup=on_up
@@ -577,7 +597,7 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
                     }
                     on:keydown=on_key
                 >
-                    <span aria-hidden="true">{move || if state.get() == SliderState::Passed { "✓" } else { "»" }}</span>
+                    <span aria-hidden="true">{move || if state.get() == SliderState::Passed { "✓" } else { mark }}</span>
                 </div>
             </div>
             <p class="slider__status" role="status" aria-live="polite">

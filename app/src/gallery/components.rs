@@ -6,6 +6,8 @@ use crate::components::{
 };
 use crate::error::AccountError;
 use domain::password::{rule_results, strength, Policy};
+use crate::lang::{locale, td_string};
+use domain::email::EmailError;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -36,24 +38,26 @@ pub fn Components() -> impl IntoView {
     let never =
         Arc::new(|| Box::pin(async { None }) as Later<Option<domain::pow::Puzzle>>) as Fetch;
     let refuse = Arc::new(|_: SliderAnswer| Box::pin(async { false }) as Later<bool>) as Submit;
+    let l = locale();
     view! {
             <section class="card gallery__section" id="fields" aria-labelledby="fields-title">
                 <h2 class="card__subtitle" id="fields-title">"Fields: empty, invalid, password"</h2>
                 <div class="form">
-                    <TextField label="E-mail" name="gallery-email" hint="We never share it." error=Signal::derive(|| None::<String>) />
+                    <TextField label=td_string!(l, field.email) name="gallery-email" error=Signal::derive(|| None::<String>) />
                     <TextField
-                        label="E-mail (invalid)"
+                        label=td_string!(l, field.email)
                         name="gallery-bad-email"
-                        error=Signal::derive(|| Some("Enter an e-mail address like name@example.com.".to_string()))
+                        error=Signal::derive(move || Some(texts::email_error(l, EmailError::Malformed).to_string()))
                     />
                     <TextField
-                        label="Verification code"
+                        label=td_string!(l, field.code)
+                        hint=td_string!(l, field.code_hint)
                         name="gallery-code"
                         inputmode="numeric"
                         class="field__input--code"
-                        error=Signal::derive(|| Some(AccountError::WrongCode { tries_left: 4 }.to_string()))
+                        error=Signal::derive(move || Some(AccountError::WrongCode { tries_left: 4 }.message(l)))
                     />
-                    <PasswordInput label="Password" name="gallery-password" autocomplete="off" error=Signal::derive(|| None::<String>) />
+                    <PasswordInput label=td_string!(l, field.password) name="gallery-password" autocomplete="off" error=Signal::derive(|| None::<String>) />
                 </div>
             </section>
             <section class="card gallery__section" id="strength" aria-labelledby="strength-title">
@@ -73,24 +77,24 @@ pub fn Components() -> impl IntoView {
             </section>
             <section class="card gallery__section" id="checklist" aria-labelledby="checklist-title">
                 <h2 class="card__subtitle" id="checklist-title">"Checklist: partly met, all met"</h2>
-                <Checklist rules=Signal::derive(|| rule_results(Policy::Shop, "tangerine", "lin@example.com")) />
-                <Checklist rules=Signal::derive(|| rule_results(Policy::Shop, "Tangerine7Harbor", "lin@example.com")) />
+                <Checklist policy=Policy::Shop rules=Signal::derive(|| rule_results(Policy::Shop, "tangerine", "lin@example.com")) />
+                <Checklist policy=Policy::Shop rules=Signal::derive(|| rule_results(Policy::Shop, "Tangerine7Harbor", "lin@example.com")) />
             </section>
             <section class="card gallery__section" id="alerts" aria-labelledby="alerts-title">
                 <h2 class="card__subtitle" id="alerts-title">"Alerts"</h2>
-                <p class="alert alert--info">"Your password reset expired or was already used. Please start again."</p>
+                <p class="alert alert--info">{td_string!(l, recover.expired_notice)}</p>
                 {alerts
                     .into_iter()
-                    .map(|e| view! { <FormAlert error=Signal::derive(move || Some(e.to_string())) /> })
+                    .map(|e| view! { <FormAlert error=Signal::derive(move || Some(e.message(l))) /> })
                     .collect_view()}
             </section>
             <section class="card gallery__section" id="buttons" aria-labelledby="buttons-title">
                 <h2 class="card__subtitle" id="buttons-title">"Buttons: idle, submitting, secondary, counting down"</h2>
                 <div class="form">
-                    <SubmitButton label="Continue" pending=Signal::derive(|| false) />
-                    <SubmitButton label="Save password" pending=Signal::derive(|| true) />
-                    <button type="button" class="button button--secondary">"Sign out everywhere"</button>
-                    <button type="button" class="button button--secondary" disabled=true>"Resend code in 42 s"</button>
+                    <SubmitButton label=td_string!(l, recover.start.submit) pending=Signal::derive(|| false) />
+                    <SubmitButton label=td_string!(l, recover.password.submit) pending=Signal::derive(|| true) />
+                    <button type="button" class="button button--secondary">{td_string!(l, account.sign_out_everywhere)}</button>
+                    <button type="button" class="button button--secondary" disabled=true>{td_string!(l, recover.code.resend_in, seconds = 42)}</button>
                 </div>
             </section>
             <section class="card gallery__section" id="destination" aria-labelledby="destination-title">
@@ -98,7 +102,7 @@ pub fn Components() -> impl IntoView {
                 <div class="destination">
                     <span class="destination__icon" aria-hidden="true">"✉"</span>
                     <span class="destination__text">
-                        <span class="destination__label">"E-mail"</span>
+                        <span class="destination__label">{td_string!(l, recover.verify.email)}</span>
                         <strong class="destination__value">"l***n@example.com"</strong>
                     </span>
                 </div>

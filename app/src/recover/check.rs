@@ -1,5 +1,6 @@
 use super::{recover_challenge, recover_challenge_answer, AtStep};
 use crate::components::{Fetch, Later, Page, Slider, SliderAnswer, Submit};
+use crate::lang::{locale, td, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -9,17 +10,16 @@ use std::sync::Arc;
 #[component]
 pub fn CheckPage() -> impl IntoView {
     let navigate = use_navigate();
+    let l = locale();
     view! {
-        <Page title="One quick check">
+        <Page title=td_string!(l, recover.check.title)>
             <AtStep
                 screen=Step::Challenge
                 body=move |_| {
                     let navigate = navigate.clone();
                     view! {
                         <super::SecuredNotice />
-                        <p class="card__lead">
-                            "Slide to the end to show you're a person. Then we'll send your code."
-                        </p>
+                        <p class="card__lead">{td_string!(l, recover.check.lead)}</p>
                         <Slider
                             fetch=Arc::new(|| {
                                 Box::pin(async { recover_challenge().await.ok().flatten() }) as Later<Option<domain::pow::Puzzle>>
@@ -43,7 +43,7 @@ pub fn CheckPage() -> impl IntoView {
                 }
             />
             <p class="form-links">
-                "Not your address? " <a href="/recover">"Start again"</a>
+                {td!(l, recover.check.not_yours, <a> = <a href="/recover" />)}
             </p>
         </Page>
     }

@@ -1,6 +1,7 @@
 use super::{AtStep, RecoverCheck, RecoverSend};
 use crate::components::{hydrated, FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
+use crate::lang::{locale, td, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 
@@ -18,8 +19,14 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
     }
     let check_error = action_error(check);
     let send_error = action_error(send);
+    let l = locale();
+    let title = if sms {
+        td_string!(l, recover.code.title_sms)
+    } else {
+        td_string!(l, recover.code.title_email)
+    };
     view! {
-        <Page title=if sms { "Check your phone" } else { "Enter the code" }>
+        <Page title=title>
             <AtStep
                 screen=screen
                 body=move |flow| {
@@ -56,78 +63,69 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                     view! {
                         <Show when=first_send>
                             <p class="card__lead">
-                                "For your safety we also need to check your phone. We'll text a 6-digit code to "
-                                <strong>{phone.clone()}</strong> "."
+                                {td!(l, recover.code.sms_first, phone = phone.clone(), <b> = <strong />)}
                             </p>
                             <FormAlert error=Signal::derive(move || {
-                                send_error.get().and_then(|e| e.for_form())
+                                send_error.get().and_then(|e| e.for_form(l))
                             }) />
                             <ActionForm action=send attr:class="form">
-                                <SubmitButton label="Send code by SMS" pending=send.pending() />
+                                <SubmitButton label=td_string!(l, recover.code.send_sms) pending=send.pending() />
                             </ActionForm>
                         </Show>
                         <Show when=move || !first_send()>
                         <p class="card__lead">
                             {if sms {
-                                view! {
-                                    "We texted a 6-digit code to " <strong>{phone_lead.clone()}</strong>
-                                    ". Enter it below. It can take a minute to arrive."
-                                }
+                                td!(l, recover.code.sent_sms, phone = phone_lead.clone(), <b> = <strong />)
                                     .into_any()
                             } else {
-                                view! {
-                                    "We sent a 6-digit code to " <strong>{flow.masked.clone()}</strong>
-                                    ". Enter it below. It can take a minute to arrive; check your spam folder too."
-                                }
+                                td!(l, recover.code.sent_email, masked = flow.masked.clone(), <b> = <strong />)
                                     .into_any()
                             }}
                         </p>
                         <FormAlert error=Signal::derive(move || {
-                            check_error.get().and_then(|e| e.for_form())
+                            check_error.get().and_then(|e| e.for_form(l))
                         }) />
                         <ActionForm action=check attr:class="form" attr:novalidate=true>
                             <TextField
-                                label="Verification code"
+                                label=td_string!(l, field.code)
                                 name="code"
                                 inputmode="numeric"
                                 autocomplete="one-time-code"
                                 maxlength=12
                                 class="field__input--code"
-                                hint="6 digits. You can paste the whole code."
+                                hint=td_string!(l, field.code_hint)
                                 error=Signal::derive(move || {
                                     check_error
                                         .get()
-                                        .and_then(|e| e.for_field(Field::Code))
+                                        .and_then(|e| e.for_field(Field::Code, l))
                                         .or_else(|| {
                                             (dead.get() && check_error.get().is_none())
-                                                .then(|| AccountError::RecoveryCodeDead.to_string())
+                                                .then(|| AccountError::RecoveryCodeDead.message(l))
                                         })
                                 })
                             />
-                            <SubmitButton label="Submit" pending=check.pending() />
+                            <SubmitButton label=td_string!(l, recover.code.submit) pending=check.pending() />
                         </ActionForm>
                         <div class="resend">
                             <Show
                                 when=move || can_send.get()
-                                fallback=|| {
+                                fallback=move || {
                                     view! {
-                                        <p class="resend__text">
-                                            "We can't send more codes right now. Please try again tomorrow, or contact support."
-                                        </p>
+                                        <p class="resend__text">{td_string!(l, error.too_many_codes)}</p>
                                     }
                                 }
                             >
                                 <p class="resend__text" class:resend__text--urgent=move || dead.get()>
                                     {move || {
                                         if dead.get() {
-                                            "A new code replaces the old one."
+                                            td_string!(l, recover.code.replaces)
                                         } else {
-                                            "Didn't get the code?"
+                                            td_string!(l, recover.code.didnt_get)
                                         }
                                     }}
                                 </p>
                                 <FormAlert error=Signal::derive(move || {
-                                    send_error.get().and_then(|e| e.for_form())
+                                    send_error.get().and_then(|e| e.for_form(l))
                                 }) />
                                 <ActionForm action=send attr:class="form form--inline">
                                     <button
@@ -143,14 +141,14 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                         aria-busy=move || if send.pending().get() { "true" } else { "false" }
                                     >
                                         {move || match remaining.get() {
-                                            0 => "Resend code".to_string(),
-                                            s => format!("Resend code in {s} s"),
+                                            0 => td_string!(l, recover.code.resend).to_string(),
+                                            seconds => td_string!(l, recover.code.resend_in, seconds),
                                         }}
                                     </button>
                                 </ActionForm>
                                 <Show when=move || { !ready.get() && remaining.get() != 0 }>
                                     <p class="resend__hint">
-                                        "Reload this page when the time is up to send a new code."
+                                        {td_string!(l, recover.code.reload_hint)}
                                     </p>
                                 </Show>
                             </Show>
@@ -160,7 +158,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                 }
             />
             <p class="form-links">
-                "Wrong address? " <a href="/recover">"Start again"</a>
+                {td!(l, recover.code.wrong_address, <a> = <a href="/recover" />)}
             </p>
         </Page>
     }

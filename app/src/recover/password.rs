@@ -1,6 +1,7 @@
 use super::{AtStep, RecoverPassword};
 use crate::components::{FormAlert, NewPasswordField, Page, PasswordInput, SubmitButton};
 use crate::error::{action_error, Field};
+use crate::lang::{locale, td, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 
@@ -11,37 +12,37 @@ pub fn NewPasswordPage() -> impl IntoView {
     crate::fixture::seed(action, crate::fixture::current().and_then(|f| f.error));
     let error = action_error(action);
     let policy = crate::fixture::password_policy();
+    let l = locale();
     view! {
-        <Page title="Create a new password">
+        <Page title=td_string!(l, recover.password.title)>
             <AtStep
                 screen=Step::Password
                 body=move |flow| {
                     let email = flow.email.clone().unwrap_or_default();
                     view! {
                         <p class="card__lead">
-                            "For " <strong>{flow.masked.clone()}</strong>
-                            ". Choose a password you don't use on any other site."
+                            {td!(l, recover.password.lead, masked = flow.masked.clone(), <b> = <strong />)}
                         </p>
-                        <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+                        <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
                         <ActionForm action=action attr:class="form" attr:novalidate=true>
                             <NewPasswordField
-                                label="New password"
+                                label=td_string!(l, field.new_password)
                                 name="password"
                                 policy=policy
                                 email=Signal::derive(move || email.clone())
                                 error=Signal::derive(move || {
-                                    error.get().and_then(|e| e.for_field(Field::Password))
+                                    error.get().and_then(|e| e.for_field(Field::Password, l))
                                 })
                             />
                             <PasswordInput
-                                label="Confirm new password"
+                                label=td_string!(l, field.confirm_password)
                                 name="confirm"
                                 autocomplete="new-password"
                                 error=Signal::derive(move || {
-                                    error.get().and_then(|e| e.for_field(Field::Confirm))
+                                    error.get().and_then(|e| e.for_field(Field::Confirm, l))
                                 })
                             />
-                            <SubmitButton label="Save password" pending=action.pending() />
+                            <SubmitButton label=td_string!(l, recover.password.submit) pending=action.pending() />
                         </ActionForm>
                     }
                 }

@@ -1,6 +1,7 @@
 use super::RecoverStart;
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, Field};
+use crate::lang::{locale, td, td_string};
 use leptos::prelude::*;
 
 /// `/recover`: the e-mail of the account, then "Continue".
@@ -11,31 +12,30 @@ pub fn RecoverPage() -> impl IntoView {
     let error = action_error(action);
     let expired = crate::fixture::query("expired");
     let expired = move || expired.get().is_some();
+    let l = locale();
     view! {
-        <Page title="Forgot your password?">
-            <p class="card__lead">
-                "Enter the e-mail address of your account and we'll help you get back in."
-            </p>
+        <Page title=td_string!(l, recover.start.title)>
+            <p class="card__lead">{td_string!(l, recover.start.lead)}</p>
             <Show when=expired>
                 <p class="alert alert--info" role="status">
-                    "Your password reset expired or was already used. Please start again."
+                    {td_string!(l, recover.expired_notice)}
                 </p>
             </Show>
             <super::SecuredNotice />
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
-                    label="E-mail"
+                    label=td_string!(l, field.email)
                     name="email"
                     input_type="email"
                     autocomplete="email"
                     maxlength=254
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email)))
+                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
                 />
-                <SubmitButton label="Continue" pending=action.pending() />
+                <SubmitButton label=td_string!(l, recover.start.submit) pending=action.pending() />
             </ActionForm>
             <p class="form-links">
-                "Remembered it? " <a href="/login">"Back to sign in"</a>
+                {td!(l, recover.start.remembered, <a> = <a href="/login" />)}
             </p>
         </Page>
     }

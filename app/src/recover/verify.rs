@@ -1,6 +1,7 @@
 use super::{AtStep, RecoverSend};
 use crate::components::{FormAlert, Page, SubmitButton};
 use crate::error::action_error;
+use crate::lang::{locale, td, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 
@@ -15,45 +16,43 @@ pub fn VerifyPage() -> impl IntoView {
     let error = action_error(send);
     let method = crate::fixture::query("method");
     let chosen = move || method.get().as_deref() == Some("email");
+    let l = locale();
     view! {
-        <Page title="Verify your identity">
+        <Page title=td_string!(l, recover.verify.title)>
             <AtStep
                 screen=Step::Verify
                 body=move |flow| {
                     let masked = flow.masked.clone();
                     view! {
                         <super::SecuredNotice />
-                        <p class="card__lead">
-                            "To keep your account safe, we need to check that it's really you."
-                        </p>
+                        <p class="card__lead">{td_string!(l, recover.verify.lead)}</p>
                         <div class="destination">
                             <span class="destination__icon" aria-hidden="true">"✉"</span>
                             <span class="destination__text">
-                                <span class="destination__label">"E-mail"</span>
+                                <span class="destination__label">{td_string!(l, recover.verify.email)}</span>
                                 <strong class="destination__value">{masked.clone()}</strong>
                             </span>
                         </div>
-                        <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form())) />
+                        <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
                         <Show
                             when=chosen
-                            fallback=|| {
+                            fallback=move || {
                                 view! {
                                     <form class="form" method="get" action="/recover/verify">
                                         <input type="hidden" name="method" value="email" />
                                         <button type="submit" class="button button--primary">
-                                            "Verify now"
+                                            {td_string!(l, recover.verify.now)}
                                         </button>
                                     </form>
                                 }
                             }
                         >
                             <p class="verify__explain">
-                                "We'll e-mail a 6-digit code to " <strong>{masked.clone()}</strong>
-                                ". It can take a minute to arrive."
+                                {td!(l, recover.verify.explain, masked = masked.clone(), <b> = <strong />)}
                             </p>
                             <ActionForm action=send attr:class="form">
                                 <SubmitButton
-                                    label="Send me a verification code"
+                                    label=td_string!(l, recover.verify.send)
                                     pending=send.pending()
                                 />
                             </ActionForm>
@@ -62,7 +61,7 @@ pub fn VerifyPage() -> impl IntoView {
                 }
             />
             <p class="form-links">
-                "Not your address? " <a href="/recover">"Use a different e-mail"</a>
+                {td!(l, recover.verify.not_yours, <a> = <a href="/recover" />)}
             </p>
         </Page>
     }

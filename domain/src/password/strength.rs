@@ -32,10 +32,23 @@ pub(crate) fn is_common(lower: &str) -> bool {
 /// A score 0–4 with a one-line reason and a hint, for the meter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Strength {
+    /// 0 (very weak) to 4 (strong).
     pub score: u8,
-    pub label: &'static str,
-    pub reason: &'static str,
-    pub hint: &'static str,
+    /// Why it scored so, and what would help (the meter's sentence, worded by `texts`).
+    pub feedback: Feedback,
+}
+
+/// What the meter says about a password, beside its score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Feedback {
+    Empty,
+    Strong,
+    Common,
+    Personal,
+    Repeat,
+    Sequence,
+    Good,
+    Short,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -201,47 +214,20 @@ fn is_keyboard_run(run: &[char]) -> bool {
 }
 
 fn finish(score: u8, weakness: Weakness, empty: bool) -> Strength {
-    let label = ["Very weak", "Weak", "Fair", "Good", "Strong"][score as usize];
-    let (reason, hint) = if empty {
-        (
-            "Nothing typed yet.",
-            "Use a few words that don't belong together.",
-        )
+    let feedback = if empty {
+        Feedback::Empty
     } else {
         match (weakness, score) {
-            (_, 4) => ("Hard to guess.", "Great choice."),
-            (Weakness::Common, _) => (
-                "This is a commonly used password.",
-                "Avoid common passwords and words.",
-            ),
-            (Weakness::Personal, _) => (
-                "It contains your e-mail name.",
-                "Leave out your name and e-mail.",
-            ),
-            (Weakness::Repeat, _) => (
-                "Repeated characters are easy to guess.",
-                "Avoid repeats like “aaa”.",
-            ),
-            (Weakness::Sequence, _) => (
-                "Sequences like “abc” or “123” are easy to guess.",
-                "Avoid sequences and keyboard rows.",
-            ),
-            (_, 3) => (
-                "Good, but could be longer.",
-                "Another word makes it even harder to guess.",
-            ),
-            _ => (
-                "Short passwords are easy to guess.",
-                "Add another word or two.",
-            ),
+            (_, 4) => Feedback::Strong,
+            (Weakness::Common, _) => Feedback::Common,
+            (Weakness::Personal, _) => Feedback::Personal,
+            (Weakness::Repeat, _) => Feedback::Repeat,
+            (Weakness::Sequence, _) => Feedback::Sequence,
+            (_, 3) => Feedback::Good,
+            _ => Feedback::Short,
         }
     };
-    Strength {
-        score,
-        label,
-        reason,
-        hint,
-    }
+    Strength { score, feedback }
 }
 
 #[cfg(test)]
@@ -301,7 +287,7 @@ mod tests {
         for s in 0..=4 {
             for w in [Weakness::None, Weakness::Common, Weakness::Short] {
                 let st = finish(s, w, false);
-                assert!(!st.reason.is_empty() && !st.label.is_empty());
+                assert!(st.score <= 4);
             }
         }
     }
