@@ -1,13 +1,13 @@
 //! The errors the account pages can show: messages fit for a shopper, never internals.
 
-use leptos::prelude::*;
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use crate::lang::{td_string, Locale};
 use domain::code::CodeError;
 use domain::email::EmailError;
 use domain::password::Broken;
 use domain::phone::PhoneError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// Which form field an error belongs to (so it shows under that field).
@@ -79,19 +79,30 @@ impl From<Broken> for Problem {
 /// the page's language when shown ([`AccountError::message`]); the server sends only which one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountError {
-    Field { field: Field, problem: Problem },
+    Field {
+        field: Field,
+        problem: Problem,
+    },
     /// Wrong address or wrong password: one message, so a stranger learns nothing.
     Incorrect,
-    Locked { minutes: i64 },
-    WrongCode { tries_left: i64 },
+    Locked {
+        minutes: i64,
+    },
+    WrongCode {
+        tries_left: i64,
+    },
     CodeDead,
     NoSignup,
     /// A recovery code that ran out of tries or time: the code screen offers a new one.
     RecoveryCodeDead,
-    CoolDown { seconds: i64 },
+    CoolDown {
+        seconds: i64,
+    },
     TooManyCodes,
     RecoveryLocked,
-    Throttled { minutes: i64 },
+    Throttled {
+        minutes: i64,
+    },
     NotVerified,
     SmsUnavailable,
     ChallengeRequired,

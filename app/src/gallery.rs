@@ -722,15 +722,40 @@ fn frame(src: String, title: String) -> impl IntoView {
 #[component]
 pub fn GalleryPage() -> impl IntoView {
     let theme = theme();
-    let suffix = move || {
-        theme
-            .get()
-            .map(|t| format!("?theme={t}"))
-            .unwrap_or_default()
+    // `?lang=` shows every state and message in that language (see `ssr::language`).
+    let lang = crate::lang::locale();
+    let query = move |theme: Option<&str>| {
+        let mut parts = vec![format!("lang={}", texts::code(lang))];
+        parts.extend(theme.map(|t| format!("theme={t}")));
+        format!("?{}", parts.join("&"))
     };
+    let suffix = move || query(theme.get().as_deref());
     let other = move || match theme.get().as_deref() {
-        Some("dark") => ("?theme=light", "Light scheme"),
-        _ => ("?theme=dark", "Dark scheme"),
+        Some("dark") => (query(Some("light")), "Light scheme"),
+        _ => (query(Some("dark")), "Dark scheme"),
+    };
+    let languages = move || {
+        texts::all()
+            .iter()
+            .map(|l| {
+                let code = texts::code(*l);
+                let theme = theme
+                    .get()
+                    .map(|t| format!("&theme={t}"))
+                    .unwrap_or_default();
+                view! {
+                    <a
+                        href=format!("?lang={code}{theme}")
+                        hreflang=code
+                        lang=code
+                        rel="external"
+                        aria-current=(*l == lang).then_some("true")
+                    >
+                        {texts::native_name(*l)}
+                    </a>
+                }
+            })
+            .collect_view()
     };
     view! {
         <Title text="Gallery" />
@@ -753,6 +778,7 @@ pub fn GalleryPage() -> impl IntoView {
                 <a href="#slider">"Slider"</a>
                 <a class="gallery__theme" href=move || other().0 rel="external">{move || other().1}</a>
             </nav>
+            <nav class="gallery__nav" aria-label="Languages">{languages}</nav>
             <section class="gallery__section" id="screens" aria-labelledby="screens-title">
                 <h2 class="card__subtitle" id="screens-title">"Screens"</h2>
                 <ul class="gallery__grid">
@@ -778,7 +804,7 @@ pub fn GalleryPage() -> impl IntoView {
                         .iter()
                         .chain(std::iter::once(&"sms"))
                         .map(|name| {
-                            let href = format!("/dev/mail/{name}");
+                            let href = format!("/dev/mail/{name}?lang={}", texts::code(lang));
                             let title = if *name == "sms" {
                                 "Text message: recovery code".to_string()
                             } else {

@@ -24,8 +24,8 @@ pub fn locale() -> Locale {
 pub fn request_language() -> leptos_i18n::context::UseLocalesOptions {
     let options = leptos_i18n::context::UseLocalesOptions::default();
     #[cfg(feature = "ssr")]
-    let options = options
-        .ssr_lang_header_getter(|| Some(texts::code(crate::ssr::language()).to_string()));
+    let options =
+        options.ssr_lang_header_getter(|| Some(texts::code(crate::ssr::language()).to_string()));
     options
 }
 

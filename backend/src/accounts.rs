@@ -119,8 +119,7 @@ pub async fn start_signup(
     lang: texts::Locale,
 ) -> Result<SignupStarted, SignupError> {
     let email = Email::parse(email)?;
-    check(state.config.password_policy, password, email.as_str())
-        .map_err(SignupError::Password)?;
+    check(state.config.password_policy, password, email.as_str()).map_err(SignupError::Password)?;
     let phone = Phone::parse_optional(phone)?;
     // Anyone can type any address here: bound the e-mails one address can be sent, counted for
     // taken and free addresses alike so the limit itself reveals nothing.

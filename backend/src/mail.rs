@@ -69,18 +69,33 @@ impl Template {
         let minutes: i64 = var(vars, "minutes").parse().unwrap_or(0);
         let mut words = vec![
             ("lang", texts::code(l).to_string()),
-            ("dir", if texts::is_rtl(l) { "rtl" } else { "ltr" }.to_string()),
+            (
+                "dir",
+                if texts::is_rtl(l) { "rtl" } else { "ltr" }.to_string(),
+            ),
             ("hello", td_string!(l, mail.hello).to_string()),
             ("sign_off", td_string!(l, mail.sign_off, shop)),
             ("expires", td_string!(l, mail.expires, count = minutes)),
-            ("wasnt_me_button", td_string!(l, mail.wasnt_me_button).to_string()),
-            ("wasnt_me_text", td_string!(l, mail.wasnt_me_text).to_string()),
-            ("wasnt_me_html", td_string!(l, mail.wasnt_me_html).to_string()),
+            (
+                "wasnt_me_button",
+                td_string!(l, mail.wasnt_me_button).to_string(),
+            ),
+            (
+                "wasnt_me_text",
+                td_string!(l, mail.wasnt_me_text).to_string(),
+            ),
+            (
+                "wasnt_me_html",
+                td_string!(l, mail.wasnt_me_html).to_string(),
+            ),
             ("link_once", td_string!(l, mail.link_once).to_string()),
         ];
         let own: [(&'static str, String); 5] = match self.name {
             "signup_code" => [
-                ("subject", td_string!(l, mail.signup_code.subject, code, shop)),
+                (
+                    "subject",
+                    td_string!(l, mail.signup_code.subject, code, shop),
+                ),
                 ("heading", td_string!(l, mail.signup_code.heading).into()),
                 ("intro", td_string!(l, mail.signup_code.intro, shop)),
                 ("ignore", td_string!(l, mail.signup_code.ignore).into()),
@@ -94,22 +109,37 @@ impl Template {
                 ("if_not", td_string!(l, mail.signup_exists.if_not).into()),
             ],
             "recovery_code" => [
-                ("subject", td_string!(l, mail.recovery_code.subject, code, shop)),
+                (
+                    "subject",
+                    td_string!(l, mail.recovery_code.subject, code, shop),
+                ),
                 ("heading", td_string!(l, mail.recovery_code.heading).into()),
                 ("intro", td_string!(l, mail.recovery_code.intro, shop)),
                 ("ignore", td_string!(l, mail.recovery_code.ignore, shop)),
                 ("if_you", String::new()),
             ],
             "recovery_unknown" => [
-                ("subject", td_string!(l, mail.recovery_unknown.subject, shop)),
-                ("heading", td_string!(l, mail.recovery_unknown.heading).into()),
+                (
+                    "subject",
+                    td_string!(l, mail.recovery_unknown.subject, shop),
+                ),
+                (
+                    "heading",
+                    td_string!(l, mail.recovery_unknown.heading).into(),
+                ),
                 ("intro", td_string!(l, mail.recovery_unknown.intro, shop)),
                 ("if_you", td_string!(l, mail.recovery_unknown.if_you).into()),
                 ("if_not", td_string!(l, mail.recovery_unknown.if_not).into()),
             ],
             "password_changed" => [
-                ("subject", td_string!(l, mail.password_changed.subject, shop)),
-                ("heading", td_string!(l, mail.password_changed.heading).into()),
+                (
+                    "subject",
+                    td_string!(l, mail.password_changed.subject, shop),
+                ),
+                (
+                    "heading",
+                    td_string!(l, mail.password_changed.heading).into(),
+                ),
                 ("intro", td_string!(l, mail.password_changed.intro, shop)),
                 ("if_you", td_string!(l, mail.password_changed.if_you).into()),
                 ("if_not", String::new()),
@@ -263,9 +293,14 @@ mod tests {
                 }
                 assert!(!m.subject.is_empty());
                 let dir = if *l == Locale::ar { "rtl" } else { "ltr" };
-                assert!(m.body_html.contains(&format!("lang=\"{}\" dir=\"{dir}\"", texts::code(*l))));
+                assert!(m
+                    .body_html
+                    .contains(&format!("lang=\"{}\" dir=\"{dir}\"", texts::code(*l))));
                 if *l != Locale::en {
-                    assert_ne!(m.body_text, english.body_text, "{name} is translated into {l}");
+                    assert_ne!(
+                        m.body_text, english.body_text,
+                        "{name} is translated into {l}"
+                    );
                 }
             }
         }

@@ -573,8 +573,7 @@ pub async fn set_password(
             "a flow without an account reached the password step".into(),
         ));
     };
-    check(cfg.password_policy, password, email.as_str())
-        .map_err(RecoveryError::Password)?;
+    check(cfg.password_policy, password, email.as_str()).map_err(RecoveryError::Password)?;
     if password != confirm {
         return Err(RecoveryError::Mismatch);
     }
@@ -830,7 +829,12 @@ async fn send_sms(
             id_hash.into(),
         ],
     );
-    let text = mail::sms_code_text(flow.lang, &cfg.shop_name, &code, cfg.code_lifetime_secs / 60);
+    let text = mail::sms_code_text(
+        flow.lang,
+        &cfg.shop_name,
+        &code,
+        cfg.code_lifetime_secs / 60,
+    );
     let message = outbox::Message {
         channel: "sms".into(),
         recipient: phone.as_str().into(),

@@ -62,9 +62,15 @@ async fn count(state: &AppState, sql: &str) -> i64 {
 
 async fn signup_confirm_creates_account_and_session(fx: Fixture) {
     let state = fx.state(&[]).await;
-    let started = accounts::start_signup(&state, " Lin@Example.com ", PW, "+44 7700 900789", texts::Locale::en)
-        .await
-        .unwrap();
+    let started = accounts::start_signup(
+        &state,
+        " Lin@Example.com ",
+        PW,
+        "+44 7700 900789",
+        texts::Locale::en,
+    )
+    .await
+    .unwrap();
     assert_eq!(started.masked, "L***n@example.com");
     assert_eq!(
         accounts::pending_signup(&state, &started.token)
@@ -139,9 +145,15 @@ async fn signup_with_taken_address_does_the_same_work(fx: Fixture) {
     let fresh = accounts::start_signup(&state, "fresh@example.com", PW, "", texts::Locale::en)
         .await
         .unwrap();
-    let taken = accounts::start_signup(&state, "taken@example.com", "Other8Password", "", texts::Locale::en)
-        .await
-        .unwrap();
+    let taken = accounts::start_signup(
+        &state,
+        "taken@example.com",
+        "Other8Password",
+        "",
+        texts::Locale::en,
+    )
+    .await
+    .unwrap();
     assert_eq!(fresh.masked, "f***h@example.com");
     assert_eq!(taken.masked, "t***n@example.com");
     assert_eq!(
@@ -472,15 +484,18 @@ async fn signup_mails_per_address_are_bounded(fx: Fixture) {
         }
         // Taken or free, the third within the hour is refused the same way, and sends nothing.
         assert!(matches!(
-            accounts::start_signup(&state, &address.to_uppercase(), PW, "", texts::Locale::en).await,
+            accounts::start_signup(&state, &address.to_uppercase(), PW, "", texts::Locale::en)
+                .await,
             Err(SignupError::TooMany { .. })
         ));
     }
     assert_eq!(count(&state, "SELECT COUNT(*) FROM outbox").await, 4);
     fx.clock.advance(3_601);
-    assert!(accounts::start_signup(&state, "victim@example.com", PW, "", texts::Locale::en)
-        .await
-        .is_ok());
+    assert!(
+        accounts::start_signup(&state, "victim@example.com", PW, "", texts::Locale::en)
+            .await
+            .is_ok()
+    );
 }
 
 async fn login_asks_for_the_slider_after_failures(fx: Fixture) {

@@ -32,12 +32,8 @@ async fn mail(
         .and_then(texts::parse)
         .unwrap_or_default();
     if name == "sms" {
-        let text = backend::mail::sms_code_text(
-            l,
-            &cfg.shop_name,
-            "482913",
-            cfg.code_lifetime_secs / 60,
-        );
+        let text =
+            backend::mail::sms_code_text(l, &cfg.shop_name, "482913", cfg.code_lifetime_secs / 60);
         return Html(format!(
             "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>Text message</title></head>\
              <body style=\"margin:0;padding:24px;background:#f5f6f8;font-family:system-ui,sans-serif\">\

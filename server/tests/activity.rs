@@ -153,9 +153,9 @@ async fn each_event_is_recorded(app: TestApp) {
     assert_eq!(sent.detail.as_deref(), Some("l***n@example.com"));
     assert_eq!(all[1].detail.as_deref(), Some("email"));
     for e in &all[..4] {
-        assert_eq!(e.agent.as_deref(), Some("Chrome on Android"), "{e:?}");
+        assert_eq!(e.agent.as_deref(), Some("Chrome · Android"), "{e:?}");
     }
-    assert_eq!(all[4].agent.as_deref(), Some("Firefox on Windows"));
+    assert_eq!(all[4].agent.as_deref(), Some("Firefox · Windows"));
 
     // The page shows them, newest first, with the browser.
     let (session, _) = sign_in_with(&app, email, "Lighthouse4Meadow", FIREFOX, None).await;
@@ -395,7 +395,7 @@ async fn sign_out_this_device_ends_only_that_session() {
     let list = overview["sessions"].as_array().unwrap();
     assert_eq!(list.len(), 2, "{}", r.body);
     let other = list.iter().find(|s| s["current"] == false).unwrap();
-    assert_eq!(other["agent"], "Chrome on Android");
+    assert_eq!(other["agent"], "Chrome · Android");
     let id = other["id"].as_str().unwrap();
 
     // Someone else's session cannot be named.
@@ -418,6 +418,6 @@ async fn sign_out_this_device_ends_only_that_session() {
     );
     assert_eq!(
         events(&app, "lin@example.com").await[0].detail.as_deref(),
-        Some("Chrome on Android")
+        Some("Chrome · Android")
     );
 }

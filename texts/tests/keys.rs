@@ -71,7 +71,13 @@ fn table(lang: &str) -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<Strin
         let (base, suffix) = split_plural(key);
         let entry = out.entry(base.to_string()).or_default();
         if let Some(s) = suffix {
-            entry.0.insert(PLURAL.iter().find(|p| **p == s).copied().unwrap_or("_other"));
+            entry.0.insert(
+                PLURAL
+                    .iter()
+                    .find(|p| **p == s)
+                    .copied()
+                    .unwrap_or("_other"),
+            );
         }
         entry
             .1
@@ -99,7 +105,10 @@ fn every_key_exists_in_every_language() {
         let missing: Vec<_> = english.keys().filter(|k| !other.contains_key(*k)).collect();
         let extra: Vec<_> = other.keys().filter(|k| !english.contains_key(*k)).collect();
         assert!(missing.is_empty(), "{lang} lacks {missing:?}");
-        assert!(extra.is_empty(), "{lang} has keys English does not: {extra:?}");
+        assert!(
+            extra.is_empty(),
+            "{lang} has keys English does not: {extra:?}"
+        );
         for (key, (plurals, marks)) in &english {
             let (their_plurals, their_marks) = &other[key];
             assert_eq!(
@@ -114,7 +123,10 @@ fn every_key_exists_in_every_language() {
                     );
                 }
             } else {
-                assert!(their_plurals.is_empty(), "{lang}.{key} is plural, English is not");
+                assert!(
+                    their_plurals.is_empty(),
+                    "{lang}.{key} is plural, English is not"
+                );
             }
         }
     }

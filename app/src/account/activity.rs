@@ -166,7 +166,10 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
     let (title, extra) = describe(l, &entry);
     let when = texts::moment(l, entry.at);
     let iso = domain::time::iso_utc(entry.at);
-    let agent = texts::browser(l, &domain::agent::Agent::parse(entry.agent.as_deref().unwrap_or("")));
+    let agent = texts::browser(
+        l,
+        &domain::agent::Agent::parse(entry.agent.as_deref().unwrap_or("")),
+    );
     let from = match entry.ip {
         Some(ip) => format!("{agent} · {ip}"),
         None => agent,

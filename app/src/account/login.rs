@@ -29,7 +29,9 @@ pub async fn login(
             Ok(())
         }
         Err(LoginError::Email(e)) => field_error(Field::Email, e),
-        Err(LoginError::PasswordMissing) => field_error(Field::Password, crate::error::Problem::PasswordMissing),
+        Err(LoginError::PasswordMissing) => {
+            field_error(Field::Password, crate::error::Problem::PasswordMissing)
+        }
         Err(LoginError::Incorrect) => fail(AccountError::Incorrect),
         Err(LoginError::Locked { retry_after_secs }) => fail(AccountError::Locked {
             minutes: (retry_after_secs + 59) / 60,

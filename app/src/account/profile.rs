@@ -225,9 +225,16 @@ fn SessionItem(session: Session, action: ServerAction<SignOutDevice>) -> impl In
         current,
     } = session;
     let l = locale();
-    let agent = texts::browser(l, &domain::agent::Agent::parse(agent.as_deref().unwrap_or("")));
+    let agent = texts::browser(
+        l,
+        &domain::agent::Agent::parse(agent.as_deref().unwrap_or("")),
+    );
     let label = td_string!(l, account.sign_out_named, agent = agent.clone());
-    let seen = td_string!(l, account.last_active, when = texts::moment(l, last_seen_at));
+    let seen = td_string!(
+        l,
+        account.last_active,
+        when = texts::moment(l, last_seen_at)
+    );
     view! {
         <li class="session-list__item">
             <div class="session-list__text">

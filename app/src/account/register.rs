@@ -45,7 +45,9 @@ pub fn RegisterPage() -> impl IntoView {
     let check_email = move |typed: String| {
         email_live_error.set(match typed.trim() {
             "" => None,
-            t => Email::parse(t).err().map(|e| texts::email_error(l, e).to_string()),
+            t => Email::parse(t)
+                .err()
+                .map(|e| texts::email_error(l, e).to_string()),
         });
     };
     let email_error = Signal::derive(move || {

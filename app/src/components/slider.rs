@@ -2,8 +2,8 @@
 //! the keyboard, or a tap on the end zone. It records the movement, solves the challenge's
 //! proof-of-work in slices between frames, and sends both to the server, which judges.
 
-use domain::pow::{search, Puzzle};
 use crate::lang::td_string;
+use domain::pow::{search, Puzzle};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Serialize;
@@ -549,8 +549,15 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         SliderState::Passed => td_string!(l, slider.status_passed),
         SliderState::Failed => td_string!(l, slider.status_failed),
     };
-    let (label, label_passed) = (td_string!(l, slider.label), td_string!(l, slider.label_passed));
-    let (arrows, mark) = if rtl { ("‹‹‹", "«") } else { ("›››", "»") };
+    let (label, label_passed) = (
+        td_string!(l, slider.label),
+        td_string!(l, slider.label_passed),
+    );
+    let (arrows, mark) = if rtl {
+        ("‹‹‹", "«")
+    } else {
+        ("›››", "»")
+    };
     view! {
         <div
             class="slider"

@@ -5,9 +5,9 @@ use crate::components::{
     SubmitButton, TextField,
 };
 use crate::error::AccountError;
-use domain::password::{rule_results, strength, Policy};
 use crate::lang::{locale, td_string};
 use domain::email::EmailError;
+use domain::password::{rule_results, strength, Policy};
 use leptos::prelude::*;
 use std::sync::Arc;
 
