@@ -5,28 +5,80 @@
 //! `rekey_lang` cookie and sends the browser back), so it works without JavaScript, and a
 //! journey under way keeps its place: every step lives on the server, named by a cookie.
 
-pub use texts::{td, td_string, Locale};
+pub use texts::{td_string, Locale};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-/// The language of the page being drawn: on the server the one negotiated for this request,
-/// in the browser the one the server wrote into `<html lang>`.
+/// The language of the page being drawn (provided once by [`provide`]).
+#[derive(Debug, Clone, Copy)]
+struct PageLanguage(Locale);
+
+/// Decides the page's language and provides it to every component: on the server the one
+/// negotiated for this request (`ssr::language`: the choice in the cookie, else
+/// `Accept-Language`, else English); in the browser the one the server wrote into
+/// `<html lang>`, so hydration draws the same words. Also sets `<html lang dir>`.
+///
+/// Only the generated `Locale` and the `td_string!`/`td!` accessors of `leptos_i18n` reach the
+/// WebAssembly: no context, cookie or `navigator.languages` machinery, since the page never
+/// changes language without a reload (the language menu is a link).
+pub fn provide() -> Locale {
+    #[cfg(feature = "ssr")]
+    let locale = crate::ssr::language();
+    #[cfg(not(feature = "ssr"))]
+    let locale = document()
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"))
+        .and_then(|code| texts::parse(&code))
+        .unwrap_or_default();
+    provide_context(PageLanguage(locale));
+    locale
+}
+
+/// The language of the page being drawn.
 pub fn locale() -> Locale {
-    use_context::<leptos_i18n::I18nContext<Locale>>()
-        .map(|i18n| i18n.get_locale_untracked())
+    use_context::<PageLanguage>()
+        .map(|p| p.0)
         .unwrap_or_default()
 }
 
-/// How the i18n context learns the request's language on the server: the explicit choice
-/// (cookie), else `Accept-Language`, else English — negotiated once, by `texts::negotiate`.
-/// The gallery also takes `?lang=` so a designer can open any state in any language.
-pub fn request_language() -> leptos_i18n::context::UseLocalesOptions {
-    let options = leptos_i18n::context::UseLocalesOptions::default();
-    #[cfg(feature = "ssr")]
-    let options =
-        options.ssr_lang_header_getter(|| Some(texts::code(crate::ssr::language()).to_string()));
-    options
+/// Splits a translated sentence around its one inline `<tag>…</tag>` (the translation decides
+/// where the tag sits): the text before, the part inside, the text after. Text only, never
+/// markup: the parts are drawn as text nodes.
+fn around<'a>(sentence: &'a str, tag: &str) -> Option<(&'a str, &'a str, &'a str)> {
+    let (before, rest) = sentence.split_once(&format!("<{tag}>"))?;
+    let (inside, after) = rest.split_once(&format!("</{tag}>"))?;
+    Some((before, inside, after))
+}
+
+/// A sentence with one link in it (`<a>…</a>` in the translation) to `href`.
+///
+/// One small function instead of `leptos_i18n`'s `td!` view builders, which draw each key's
+/// view once per language (seven branches of view code per sentence in the WebAssembly).
+pub fn link(sentence: &str, href: &'static str) -> AnyView {
+    match around(sentence, "a") {
+        Some((before, inside, after)) => view! {
+            {before.to_string()}
+            <a href=href>{inside.to_string()}</a>
+            {after.to_string()}
+        }
+        .into_any(),
+        None => sentence.to_string().into_any(),
+    }
+}
+
+/// A sentence with one emphasised part in it (`<b>…</b>` in the translation): an address, a
+/// number.
+pub fn strong(sentence: &str) -> AnyView {
+    match around(sentence, "b") {
+        Some((before, inside, after)) => view! {
+            {before.to_string()}
+            <strong>{inside.to_string()}</strong>
+            {after.to_string()}
+        }
+        .into_any(),
+        None => sentence.to_string().into_any(),
+    }
 }
 
 /// Percent-encodes a path for a query value (everything but unreserved characters and `/`).
@@ -93,6 +145,19 @@ pub fn LanguageMenu() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sentences_split_around_their_tag() {
+        assert_eq!(
+            super::around("New here? <a>Create an account</a>", "a"),
+            Some(("New here? ", "Create an account", ""))
+        );
+        assert_eq!(
+            super::around("<b>l***n@example.com</b> 的验证码", "b"),
+            Some(("", "l***n@example.com", " 的验证码"))
+        );
+        assert_eq!(super::around("no tag", "a"), None);
+    }
+
     #[test]
     fn back_paths_survive_a_query_value() {
         assert_eq!(

@@ -16,7 +16,7 @@ pub mod recover;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -54,12 +54,13 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("data-hydrated", "");
         }
     });
-    let l = lang::locale;
+    // The page's language, and `<html lang dir>`: see `lang` for how it is chosen.
+    let l = lang::provide();
+    let dir = if texts::is_rtl(l) { "rtl" } else { "ltr" };
     view! {
-        // The page's language (`<html lang dir>` too): see `lang` for how it is chosen.
-        <texts::I18nContextProvider enable_cookie=false ssr_lang_header_getter=lang::request_language()>
+        <Html {..} lang=texts::code(l) dir=dir />
         <Stylesheet id="leptos" href="/pkg/rekey.css" />
-        <Title formatter=move |title| lang::td_string!(l(), title_suffix, title) />
+        <Title formatter=move |title| lang::td_string!(l, title_suffix, title) />
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/account" /> } />
@@ -108,7 +109,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/recover/done") view=recover::DonePage ssr=SsrMode::Async />
             </Routes>
         </Router>
-        </texts::I18nContextProvider>
     }
 }
 

@@ -36,7 +36,7 @@ async function journey(page: Page, lang: string, dir: 'ltr' | 'rtl') {
   await expect(shopper.locator('html')).toHaveAttribute('lang', lang);
   await expect(shopper.locator('html')).toHaveAttribute('dir', dir);
   await expect(shopper.getByRole('heading', { name: t(w, 'recover.start.title') })).toBeVisible();
-  await shopper.getByLabel(t(w, 'field.email')).fill(email);
+  await shopper.getByLabel(t(w, 'field.email'), { exact: true }).fill(email);
   await shopper.getByRole('button', { name: t(w, 'recover.start.submit') }).click();
   await expect(shopper).toHaveURL(/\/recover\/verify$/);
   await expect(shopper.getByRole('heading', { name: t(w, 'recover.verify.title') })).toBeVisible();
@@ -52,12 +52,12 @@ async function journey(page: Page, lang: string, dir: 'ltr' | 'rtl') {
   const code = await recoveryCodeIn(shopper, email, w);
   expect(mails.length).toBeGreaterThan(0);
 
-  await shopper.getByLabel(t(w, 'field.code')).fill(code === '111111' ? '222222' : '111111');
+  await shopper.getByLabel(t(w, 'field.code'), { exact: true }).fill(code === '111111' ? '222222' : '111111');
   await shopper.getByRole('button', { name: t(w, 'recover.code.submit') }).click();
   // Plural rules: 4 tries left, in this language's own form for 4.
   await expect(shopper.locator('#field-code-error')).not.toHaveText('');
   await expect(shopper.locator('#field-code-error')).not.toContainText('tries left');
-  await shopper.getByLabel(t(w, 'field.code')).fill(code);
+  await shopper.getByLabel(t(w, 'field.code'), { exact: true }).fill(code);
   await shopper.getByRole('button', { name: t(w, 'recover.code.submit') }).click();
   await expect(shopper).toHaveURL(/\/recover\/password$/);
   await expect(shopper.getByRole('heading', { name: t(w, 'recover.password.title') })).toBeVisible();
@@ -123,7 +123,7 @@ test('switching language mid-journey keeps the flow; its e-mails stay in the fir
   await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
   await expect(page.getByRole('heading', { name: t(fr, 'recover.code.title_email') })).toBeVisible();
 
-  await page.getByLabel(t(fr, 'field.code')).fill(code);
+  await page.getByLabel(t(fr, 'field.code'), { exact: true }).fill(code);
   await page.getByRole('button', { name: t(fr, 'recover.code.submit') }).click();
   await expect(page).toHaveURL(/\/recover\/password$/);
   await expect(page.getByRole('heading', { name: t(fr, 'recover.password.title') })).toBeVisible();

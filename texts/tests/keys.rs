@@ -116,6 +116,12 @@ fn every_key_exists_in_every_language() {
                 "{lang}.{key}: other {{{{ variables }}}} or tags than English"
             );
             if !plurals.is_empty() {
+                // leptos_i18n only sees a plural key with two forms or more (a lone `_other`
+                // would be a plain key, and the language would fall back to English).
+                assert!(
+                    their_plurals.len() >= 2,
+                    "{lang}.{key}: give at least two forms (Chinese repeats `_other` as `_one`)"
+                );
                 for category in categories(lang) {
                     assert!(
                         their_plurals.contains(category),

@@ -2,7 +2,7 @@
 
 use crate::components::Page;
 use crate::error::AccountError;
-use crate::lang::{locale, td, td_string, Locale};
+use crate::lang::{link, locale, td_string, Locale};
 pub use domain::account::ActivityEntry;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -129,7 +129,7 @@ fn ActivityList(found: Activity) -> impl IntoView {
     let l = locale();
     view! {
         <Page title=td_string!(l, activity.title)>
-            <p class="card__lead">{td!(l, activity.lead, <a> = <a href="/recover" />)}</p>
+            <p class="card__lead">{link(&td_string!(l, activity.lead, <a> = "a"), "/recover")}</p>
             {empty.then(|| view! { <p class="card__lead">{td_string!(l, activity.empty)}</p> })}
             <ol class="event-list">
                 {entries.into_iter().map(|entry| view! { <ActivityItem entry /> }).collect_view()}

@@ -1,6 +1,6 @@
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, strong, td_string};
 use leptos::prelude::*;
 
 /// The masked address of this browser's pending sign-up, if any.
@@ -79,7 +79,7 @@ pub fn ConfirmPage() -> impl IntoView {
                         Ok(Some(masked)) => {
                             view! {
                                 <p class="card__lead">
-                                    {td!(l, confirm.lead, masked, <b> = <strong />)}
+                                    {strong(&td_string!(l, confirm.lead, masked, <b> = "b"))}
                                 </p>
                             }
                                 .into_any()
@@ -87,7 +87,7 @@ pub fn ConfirmPage() -> impl IntoView {
                         _ => {
                             view! {
                                 <p class="alert alert--info" role="status">
-                                    {td!(l, confirm.expired, <a> = <a href="/register" />)}
+                                    {link(&td_string!(l, confirm.expired, <a> = "a"), "/register")}
                                 </p>
                             }
                                 .into_any()
@@ -109,7 +109,7 @@ pub fn ConfirmPage() -> impl IntoView {
                 <SubmitButton label=td_string!(l, confirm.submit) pending=action.pending() />
             </ActionForm>
             <p class="form-links">
-                {td!(l, confirm.no_code, <a> = <a href="/register" />)}
+                {link(&td_string!(l, confirm.no_code, <a> = "a"), "/register")}
             </p>
         </Page>
     }

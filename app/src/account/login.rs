@@ -3,7 +3,7 @@ use crate::components::{
     TextField,
 };
 use crate::error::{action_error, AccountError, Field};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, td_string};
 use domain::pow::Puzzle;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -165,7 +165,7 @@ pub fn LoginPage() -> impl IntoView {
                 </Show>
                 <SubmitButton label=td_string!(l, login.submit) pending=action.pending() />
             </ActionForm>
-            <p class="form-links">{td!(l, login.new_here, <a> = <a href="/register" />)}</p>
+            <p class="form-links">{link(&td_string!(l, login.new_here, <a> = "a"), "/register")}</p>
         </Page>
     }
 }

@@ -1,6 +1,6 @@
 use crate::components::{FormAlert, Page, PasswordInput, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{locale, strong, td_string};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
@@ -148,7 +148,7 @@ pub fn AccountPage() -> impl IntoView {
                     Ok(Some(Overview { email, phone, sessions })) => {
                         view! {
                             <Page title=td_string!(l, account.title)>
-                                <p class="card__lead">{td!(l, account.signed_in_as, email, <b> = <strong />)}</p>
+                                <p class="card__lead">{strong(&td_string!(l, account.signed_in_as, email, <b> = "b"))}</p>
                                 <ActionForm action=logout attr:class="form form--inline">
                                     <button type="submit" class="button button--primary">
                                         {td_string!(l, account.sign_out)}

@@ -1,6 +1,6 @@
 use crate::components::{FormAlert, NewPasswordField, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, td_string};
 use domain::Email;
 use leptos::prelude::*;
 
@@ -88,7 +88,7 @@ pub fn RegisterPage() -> impl IntoView {
                 />
                 <SubmitButton label=td_string!(l, register.submit) pending=action.pending() />
             </ActionForm>
-            <p class="form-links">{td!(l, register.have_account, <a> = <a href="/login" />)}</p>
+            <p class="form-links">{link(&td_string!(l, register.have_account, <a> = "a"), "/login")}</p>
         </Page>
     }
 }

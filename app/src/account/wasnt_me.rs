@@ -5,7 +5,7 @@
 
 use crate::components::{FormAlert, Page, SubmitButton};
 use crate::error::{action_error, AccountError};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, td_string};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +125,7 @@ pub fn WasntMePage() -> impl IntoView {
                                     />
                                 </ActionForm>
                                 <p class="form-links">
-                                    {td!(l, wasnt_me.was_me, <a> = <a href="/account" />)}
+                                    {link(&td_string!(l, wasnt_me.was_me, <a> = "a"), "/account")}
                                 </p>
                             </Page>
                         }

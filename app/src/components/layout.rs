@@ -1,4 +1,4 @@
-use crate::lang::{locale, td, td_string, LanguageMenu};
+use crate::lang::{link, locale, td_string, LanguageMenu};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,7 +42,7 @@ pub fn Page(
                 {children()}
             </section>
             <p class="page__support">
-                {td!(l, layout.support, <a> = <a href="mailto:support@example.com" />)}
+                {link(&td_string!(l, layout.support, <a> = "a"), "mailto:support@example.com")}
             </p>
         </main>
     }

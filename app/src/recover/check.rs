@@ -1,6 +1,6 @@
 use super::{recover_challenge, recover_challenge_answer, AtStep};
 use crate::components::{Fetch, Later, Page, Slider, SliderAnswer, Submit};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -43,7 +43,7 @@ pub fn CheckPage() -> impl IntoView {
                 }
             />
             <p class="form-links">
-                {td!(l, recover.check.not_yours, <a> = <a href="/recover" />)}
+                {link(&td_string!(l, recover.check.not_yours, <a> = "a"), "/recover")}
             </p>
         </Page>
     }

@@ -1,7 +1,7 @@
 use super::{AtStep, RecoverCheck, RecoverSend};
 use crate::components::{hydrated, FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, strong, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 
@@ -63,7 +63,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                     view! {
                         <Show when=first_send>
                             <p class="card__lead">
-                                {td!(l, recover.code.sms_first, phone = phone.clone(), <b> = <strong />)}
+                                {strong(&td_string!(l, recover.code.sms_first, phone = phone.clone(), <b> = "b"))}
                             </p>
                             <FormAlert error=Signal::derive(move || {
                                 send_error.get().and_then(|e| e.for_form(l))
@@ -75,10 +75,10 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                         <Show when=move || !first_send()>
                         <p class="card__lead">
                             {if sms {
-                                td!(l, recover.code.sent_sms, phone = phone_lead.clone(), <b> = <strong />)
+                                strong(&td_string!(l, recover.code.sent_sms, phone = phone_lead.clone(), <b> = "b"))
                                     .into_any()
                             } else {
-                                td!(l, recover.code.sent_email, masked = flow.masked.clone(), <b> = <strong />)
+                                strong(&td_string!(l, recover.code.sent_email, masked = flow.masked.clone(), <b> = "b"))
                                     .into_any()
                             }}
                         </p>
@@ -158,7 +158,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                 }
             />
             <p class="form-links">
-                {td!(l, recover.code.wrong_address, <a> = <a href="/recover" />)}
+                {link(&td_string!(l, recover.code.wrong_address, <a> = "a"), "/recover")}
             </p>
         </Page>
     }

@@ -1,7 +1,7 @@
 use super::{AtStep, RecoverPassword};
 use crate::components::{FormAlert, NewPasswordField, Page, PasswordInput, SubmitButton};
 use crate::error::{action_error, Field};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{locale, strong, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 
@@ -21,7 +21,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                     let email = flow.email.clone().unwrap_or_default();
                     view! {
                         <p class="card__lead">
-                            {td!(l, recover.password.lead, masked = flow.masked.clone(), <b> = <strong />)}
+                            {strong(&td_string!(l, recover.password.lead, masked = flow.masked.clone(), <b> = "b"))}
                         </p>
                         <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
                         <ActionForm action=action attr:class="form" attr:novalidate=true>

@@ -1,7 +1,7 @@
 use super::RecoverStart;
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, Field};
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, td_string};
 use leptos::prelude::*;
 
 /// `/recover`: the e-mail of the account, then "Continue".
@@ -35,7 +35,7 @@ pub fn RecoverPage() -> impl IntoView {
                 <SubmitButton label=td_string!(l, recover.start.submit) pending=action.pending() />
             </ActionForm>
             <p class="form-links">
-                {td!(l, recover.start.remembered, <a> = <a href="/login" />)}
+                {link(&td_string!(l, recover.start.remembered, <a> = "a"), "/login")}
             </p>
         </Page>
     }

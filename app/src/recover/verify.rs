@@ -1,7 +1,7 @@
 use super::{AtStep, RecoverSend};
 use crate::components::{FormAlert, Page, SubmitButton};
 use crate::error::action_error;
-use crate::lang::{locale, td, td_string};
+use crate::lang::{link, locale, strong, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
 
@@ -48,7 +48,7 @@ pub fn VerifyPage() -> impl IntoView {
                             }
                         >
                             <p class="verify__explain">
-                                {td!(l, recover.verify.explain, masked = masked.clone(), <b> = <strong />)}
+                                {strong(&td_string!(l, recover.verify.explain, masked = masked.clone(), <b> = "b"))}
                             </p>
                             <ActionForm action=send attr:class="form">
                                 <SubmitButton
@@ -61,7 +61,7 @@ pub fn VerifyPage() -> impl IntoView {
                 }
             />
             <p class="form-links">
-                {td!(l, recover.verify.not_yours, <a> = <a href="/recover" />)}
+                {link(&td_string!(l, recover.verify.not_yours, <a> = "a"), "/recover")}
             </p>
         </Page>
     }
