@@ -73,7 +73,10 @@ pub fn strong(sentence: &str) -> AnyView {
     match around(sentence, "b") {
         Some((before, inside, after)) => view! {
             {before.to_string()}
-            <strong>{inside.to_string()}</strong>
+            // An address or a number keeps its own direction inside right-to-left text.
+            <strong>
+                <bdi>{inside.to_string()}</bdi>
+            </strong>
             {after.to_string()}
         }
         .into_any(),
@@ -112,9 +115,17 @@ pub fn LanguageMenu() -> impl IntoView {
     view! {
         <details class="lang-menu">
             <summary class="lang-menu__button" aria-label=td_string!(current, language.choose)>
-                <span class="lang-menu__icon" aria-hidden="true">
-                    "🌐"
-                </span>
+                <svg
+                    class="lang-menu__icon"
+                    viewBox="0 0 24 24"
+                    width="18"
+                    height="18"
+                    aria-hidden="true"
+                    focusable="false"
+                >
+                    <circle cx="12" cy="12" r="9" />
+                    <path d="M3 12h18M12 3c2.5 2.7 3.8 5.7 3.8 9s-1.3 6.3-3.8 9c-2.5-2.7-3.8-5.7-3.8-9S9.5 5.7 12 3z" />
+                </svg>
                 <span lang=texts::code(current)>{texts::native_name(current)}</span>
             </summary>
             <ul class="lang-menu__list">

@@ -15,8 +15,8 @@ async function states(page: Page): Promise<string[]> {
 }
 
 /** Opens one state and waits until it is hydrated and has settled. */
-async function open(page: Page, slug: string) {
-  await page.goto(`/dev/gallery/${slug}`);
+async function open(page: Page, slug: string, lang = '') {
+  await page.goto(`/dev/gallery/${slug}${lang ? `?lang=${lang}` : ''}`);
   await expect(page.locator('html[data-hydrated]')).toBeAttached();
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
@@ -85,7 +85,7 @@ test('the gallery index frames every state and every message', async ({ page }) 
   const frames = page.locator('#screens iframe');
   expect(await frames.count()).toBeGreaterThan(40);
   for (const name of ['recovery_code', 'recovery_unknown', 'password_changed', 'signup_code', 'signup_exists', 'sms']) {
-    await expect(page.locator(`#mail-${name} iframe`)).toHaveAttribute('src', `/dev/mail/${name}`);
+    await expect(page.locator(`#mail-${name} iframe`)).toHaveAttribute('src', `/dev/mail/${name}?lang=en`);
     const res = await page.request.get(`/dev/mail/${name}`);
     expect(res.status()).toBe(200);
   }
@@ -95,6 +95,34 @@ test('the gallery index frames every state and every message', async ({ page }) 
   expect(await sms.text()).toContain('482913 is your');
   expect((await page.request.get('/dev/mail/nope')).status()).toBe(404);
   await page.goto('/dev/gallery?theme=dark');
-  await expect(page.locator('#screens iframe').first()).toHaveAttribute('src', /\?theme=dark$/);
+  await expect(page.locator('#screens iframe').first()).toHaveAttribute('src', /theme=dark$/);
   await expect(page.getByRole('link', { name: 'Light scheme' })).toBeVisible();
+});
+
+// Any state in any language: `?lang=` on a state, or the language links of the index.
+test('the gallery shows any state in any language, Arabic mirrored', async ({ page }) => {
+  await page.goto('/dev/gallery?lang=ar');
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(page.locator('#screens iframe').first()).toHaveAttribute('src', /\?lang=ar/);
+  await expect(page.locator('#mail-recovery_code iframe')).toHaveAttribute('src', '/dev/mail/recovery_code?lang=ar');
+  await page.setViewportSize(PHONE);
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+  for (const [slug, lang] of [
+    ['code-wrong', 'ar'],
+    ['slider-dragging', 'ar'],
+    ['password-partly', 'ru'],
+    ['activity', 'zh'],
+  ]) {
+    await test.step(`${slug} in ${lang}`, async () => {
+      await open(page, slug, lang);
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await expect(page.locator('h1')).not.toHaveText(/[A-Za-z]{4}/);
+      await expectAccessible(page, `gallery ${slug} (${lang})`);
+      await expect.soft(page).toHaveScreenshot(`${slug}-phone-${lang}.png`, { fullPage: true });
+    });
+  }
+  const mail = await page.request.get('/dev/mail/recovery_code?lang=zh');
+  expect(await mail.text()).toContain('lang="zh"');
+  const sms = await page.request.get('/dev/mail/sms?lang=ru');
+  expect(await sms.text()).toContain('482913');
 });
