@@ -738,22 +738,12 @@ pub fn GalleryPage() -> impl IntoView {
         texts::all()
             .iter()
             .map(|l| {
-                let code = texts::code(*l);
                 let theme = theme
                     .get()
                     .map(|t| format!("&theme={t}"))
                     .unwrap_or_default();
-                view! {
-                    <a
-                        href=format!("?lang={code}{theme}")
-                        hreflang=code
-                        lang=code
-                        rel="external"
-                        aria-current=(*l == lang).then_some("true")
-                    >
-                        {texts::native_name(*l)}
-                    </a>
-                }
+                let href = format!("?lang={}{theme}", texts::code(*l));
+                crate::lang::language_link(*l, lang, href, "")
             })
             .collect_view()
     };

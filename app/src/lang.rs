@@ -132,26 +132,31 @@ pub fn LanguageMenu() -> impl IntoView {
                 {texts::all()
                     .iter()
                     .map(|l| {
-                        let code = texts::code(*l);
-                        view! {
-                            <li>
-                                <a
-                                    class="lang-menu__item"
-                                    href=format!("/lang/{code}?back={back}")
-                                    hreflang=code
-                                    lang=code
-                                    rel="external nofollow"
-                                    aria-current=(*l == current).then_some("true")
-                                >
-                                    {texts::native_name(*l)}
-                                </a>
-                            </li>
-                        }
+                        let href = format!("/lang/{}?back={back}", texts::code(*l));
+                        view! { <li>{language_link(*l, current, href, "lang-menu__item")}</li> }
                     })
                     .collect_view()}
             </ul>
         </details>
     }
+}
+
+/// A link to `href` named in language `l` (and marked as that language), current or not.
+pub fn language_link(l: Locale, current: Locale, href: String, class: &'static str) -> AnyView {
+    let code = texts::code(l);
+    view! {
+        <a
+            class=class
+            href=href
+            hreflang=code
+            lang=code
+            rel="external nofollow"
+            aria-current=(l == current).then_some("true")
+        >
+            {texts::native_name(l)}
+        </a>
+    }
+    .into_any()
 }
 
 #[cfg(test)]
