@@ -163,33 +163,45 @@ impl Template {
     /// `lang` and with `vars`; everything is HTML-escaped in the HTML part.
     pub fn render(&self, to: &str, lang: Locale, vars: &Vars) -> Message {
         let words = self.words(lang, vars);
-        let all = || {
+        let value = |name: &str| {
             words
                 .iter()
-                .map(|(k, v)| (*k, v.as_str()))
-                .chain(vars.iter().copied())
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.as_str())
+                .or_else(|| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
         };
-        let fill = |src: &str, escape: bool| {
-            all().fold(src.to_string(), |acc, (k, v)| {
-                let v = if escape {
-                    html_escape(v)
-                } else {
-                    v.to_string()
-                };
-                acc.replace(&format!("{{{{{k}}}}}"), &v)
-            })
-        };
-        let subject = all()
-            .find(|(k, _)| *k == "subject")
-            .map_or_else(String::new, |(_, v)| v.to_string());
         Message {
             channel: "email".into(),
             recipient: to.to_string(),
-            subject,
-            body_text: fill(self.text, false),
-            body_html: fill(self.html, true),
+            subject: value("subject").unwrap_or_default().to_string(),
+            body_text: fill(self.text, &value, false),
+            body_html: fill(self.html, &value, true),
         }
     }
+}
+
+/// `src` with each `{{name}}` replaced by `value(name)` (HTML-escaped when `escape`), in one
+/// pass; an unknown name is left as it is, so a test can see it.
+fn fill<'a>(src: &str, value: &impl Fn(&str) -> Option<&'a str>, escape: bool) -> String {
+    let mut out = String::with_capacity(src.len() + 512);
+    let mut rest = src;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            rest = &rest[start..];
+            break;
+        };
+        let name = &after[..end];
+        match value(name) {
+            Some(v) if escape => out.push_str(&html_escape(v)),
+            Some(v) => out.push_str(v),
+            None => out.push_str(&rest[start..start + end + 4]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn html_escape(s: &str) -> String {
