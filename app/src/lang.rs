@@ -114,7 +114,9 @@ pub fn LanguageMenu() -> impl IntoView {
     let back = back();
     view! {
         <details class="lang-menu">
-            <summary class="lang-menu__button" aria-label=td_string!(current, language.choose)>
+            <summary class="lang-menu__button">
+                // Named "Language: English" for screen readers; the visible name is part of it.
+                <span class="visually-hidden">{td_string!(current, language.menu)} ": "</span>
                 <svg
                     class="lang-menu__icon"
                     viewBox="0 0 24 24"

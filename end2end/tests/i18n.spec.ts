@@ -36,6 +36,13 @@ async function journey(page: Page, lang: string, dir: 'ltr' | 'rtl') {
   await expect(shopper.locator('html')).toHaveAttribute('lang', lang);
   await expect(shopper.locator('html')).toHaveAttribute('dir', dir);
   await expect(shopper.getByRole('heading', { name: t(w, 'recover.start.title') })).toBeVisible();
+  if (test.info().project.use.javaScriptEnabled) {
+    // Hydration draws the same words: no flash of English once the WebAssembly takes over.
+    await expect(shopper.locator('html[data-hydrated]')).toBeAttached();
+    await expect(shopper.locator('html')).toHaveAttribute('lang', lang);
+    await expect(shopper.getByRole('heading', { name: t(w, 'recover.start.title') })).toBeVisible();
+    await expect(shopper.getByRole('button', { name: t(w, 'recover.start.submit') })).toBeVisible();
+  }
   await shopper.getByLabel(t(w, 'field.email'), { exact: true }).fill(email);
   await shopper.getByRole('button', { name: t(w, 'recover.start.submit') }).click();
   await expect(shopper).toHaveURL(/\/recover\/verify$/);
