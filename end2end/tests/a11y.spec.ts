@@ -77,9 +77,6 @@ test('the checker itself catches a missing label (so a pass means something)', a
 });
 
 test('the gallery shows every section and has no axe violations', async ({ page }) => {
-  // The index frames every state (~50 pages, in several scripts' fonts) and axe walks all of
-  // it: ~11 s alone, three times that beside the other worker on 2 cores.
-  test.setTimeout(60_000);
   await page.goto('/dev/gallery');
   await waitForHydration(page);
   for (const id of ['fields', 'strength', 'checklist', 'alerts', 'buttons', 'destination', 'slider']) {
