@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond the build tools: Debian chromium for Playwright (and CJK
-# fonts for it), the end-to-end npm packages (no browser download), and a PostgreSQL server.
-# Idempotent.
+# Installs what the tests need beyond the build tools: Debian chromium for Playwright, the
+# end-to-end npm packages (no browser download), and a PostgreSQL server. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m[test-deps]\033[0m %s\n' "$*"; }
@@ -18,13 +17,6 @@ apt_install() {
 if [ ! -x /usr/bin/chromium ]; then
   say "installing Debian chromium"
   apt_install chromium
-fi
-
-# Chinese glyphs for the screenshots of pages in Chinese: shoppers' devices have them, Debian's
-# chromium alone draws empty boxes. (Arabic and Cyrillic come with chromium's fonts.)
-if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
-  say "installing CJK fonts"
-  apt_install fonts-noto-cjk
 fi
 
 if [ -z "${TEST_POSTGRES_URL:-}" ] && ! command -v pg_ctlcluster >/dev/null; then

@@ -119,24 +119,24 @@ fn activity() -> Activity {
     };
     Activity {
         entries: vec![
-            event("signed_in_new_device", None, "Safari · iPhone", 0),
-            event("password_reset", None, "Safari · iPhone", 120),
-            event("wrong_code", Some("email"), "Safari · iPhone", 200),
+            event("signed_in_new_device", None, "Safari on iPhone", 0),
+            event("password_reset", None, "Safari on iPhone", 120),
+            event("wrong_code", Some("email"), "Safari on iPhone", 200),
             event(
                 "code_sent_email",
                 Some("l***n@example.com"),
-                "Safari · iPhone",
+                "Safari on iPhone",
                 260,
             ),
-            event("recovery_requested", None, "Safari · iPhone", 300),
+            event("recovery_requested", None, "Safari on iPhone", 300),
             event(
                 "session_revoked",
-                Some("Firefox · Windows"),
-                "Chrome · Android",
+                Some("Firefox on Windows"),
+                "Chrome on Android",
                 86_400,
             ),
-            event("signed_in", None, "Chrome · Android", 3 * 86_400),
-            event("account_created", None, "Chrome · Android", 7 * 86_400),
+            event("signed_in", None, "Chrome on Android", 3 * 86_400),
+            event("account_created", None, "Chrome on Android", 7 * 86_400),
         ],
         page: 0,
         more: true,
@@ -152,11 +152,11 @@ fn account(query: &'static [(&'static str, &'static str)]) -> Fixture {
         last_seen_at: 1_795_771_920 - ago,
         current,
     };
-    let mut sessions = vec![session("a", "Safari · iPhone", 0, true)];
+    let mut sessions = vec![session("a", "Safari on iPhone", 0, true)];
     if query.is_empty() {
-        sessions.push(session("b", "Firefox · Windows", 3_600, false));
+        sessions.push(session("b", "Firefox on Windows", 3_600, false));
     }
-    sessions.push(session("c", "Chrome · Android", 2 * 86_400, false));
+    sessions.push(session("c", "Chrome on Android", 2 * 86_400, false));
     Fixture {
         account: Some(AccountFixture {
             email: "lin@example.com".into(),
