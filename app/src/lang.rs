@@ -102,16 +102,15 @@ fn encode(path: &str) -> String {
 pub fn LanguageMenu() -> impl IntoView {
     let current = locale();
     let location = use_location();
-    let back = move || {
-        let search = location.search.get_untracked();
-        let here = location.pathname.get_untracked();
-        if search.is_empty() {
-            encode(&here)
-        } else {
-            encode(&format!("{here}?{search}"))
-        }
+    // Where the menu's links come back to: this page, query included (read once; the page
+    // reloads when the language changes).
+    let here = location.pathname.get_untracked();
+    let search = location.search.get_untracked();
+    let back = if search.is_empty() {
+        encode(&here)
+    } else {
+        encode(&format!("{here}?{search}"))
     };
-    let back = back();
     view! {
         <details class="lang-menu">
             <summary class="lang-menu__button">
