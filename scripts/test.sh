@@ -9,6 +9,15 @@ status=0
 
 TEST_POSTGRES_URL=$(scripts/postgres.sh) || exit 1
 export TEST_POSTGRES_URL
+# The tests' SQLite files and PostgreSQL databases last for this run only.
+scripts/postgres.sh --tidy
+TMPDIR=$(mktemp -d -t rekey-tests.XXXXXX)
+export TMPDIR
+tidy() {
+  rm -rf "$TMPDIR"
+  scripts/postgres.sh --tidy || true
+}
+trap tidy EXIT
 
 echo "== unit and storage tests"
 if ! cargo test --workspace --exclude frontend --exclude server --no-fail-fast; then
