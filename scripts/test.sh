@@ -7,15 +7,17 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
 
+# The tests' SQLite files and PostgreSQL databases last for this run only (a server named by
+# the caller's own TEST_POSTGRES_URL is left alone).
+given_postgres=${TEST_POSTGRES_URL:-}
+scripts/postgres.sh --tidy || exit 1
 TEST_POSTGRES_URL=$(scripts/postgres.sh) || exit 1
 export TEST_POSTGRES_URL
-# The tests' SQLite files and PostgreSQL databases last for this run only.
-scripts/postgres.sh --tidy
 TMPDIR=$(mktemp -d -t rekey-tests.XXXXXX)
 export TMPDIR
 tidy() {
   rm -rf "$TMPDIR"
-  scripts/postgres.sh --tidy || true
+  TEST_POSTGRES_URL=$given_postgres scripts/postgres.sh --tidy || true
 }
 trap tidy EXIT
 
