@@ -4,7 +4,7 @@
 //! `TEXT` ids and hex hashes) and run through sqlx's `Any` driver, so one test suite covers both.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Connection, Executor, Row};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -24,6 +24,13 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// Every SQLite connection waits for a writer of another process instead of failing with
+/// SQLITE_BUSY, enforces foreign keys (off by default in SQLite), and syncs to disk at
+/// checkpoints rather than at each commit (safe with WAL: a power cut can lose the last
+/// commits, never corrupt the file).
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
 /// Which engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -37,33 +44,109 @@ pub struct Db {
     pool: AnyPool,
     engine: Engine,
     health: Health,
-    /// SQLite: whose turn it is to write (see [`Db::begin_write`]).
-    writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: this process's one writing connection, held by whoever's turn it is to write
+    /// (see [`Db::begin_write`]).
+    writer: Arc<tokio::sync::Mutex<Writer>>,
+    url: Arc<str>,
 }
 
-/// A write transaction; derefs to its connection for queries.
-pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+/// SQLite's writing connection, outside the pool; opened on first use and again after a
+/// failure.
+#[derive(Debug, Default)]
+struct Writer {
+    conn: Option<sqlx::AnyConnection>,
+}
+
+/// A write transaction; derefs to its connection for queries. Dropped without a commit, it
+/// rolls back.
+pub struct WriteTx(Turn);
+
+enum Turn {
+    /// The writing connection with a transaction open on it (the guard is only `None` while
+    /// being dropped).
+    Sqlite(Option<tokio::sync::OwnedMutexGuard<Writer>>),
+    Postgres(sqlx::Transaction<'static, sqlx::Any>),
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        match &self.0 {
+            Turn::Sqlite(turn) => turn.as_ref().and_then(|w| w.conn.as_ref()).expect(OPEN),
+            Turn::Postgres(tx) => tx,
+        }
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        match &mut self.0 {
+            Turn::Sqlite(turn) => turn.as_mut().and_then(|w| w.conn.as_mut()).expect(OPEN),
+            Turn::Postgres(tx) => tx,
+        }
     }
 }
+
+const OPEN: &str = "a write transaction holds its connection until it ends";
 
 impl WriteTx {
     /// Commits, then lets the next writer in.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.commit_with(Batch::new()).await
+    }
+
+    /// Runs `batch` and commits: on SQLite in one round trip to the connection's thread (the
+    /// statements and the `COMMIT` as one query), then lets the next writer in.
+    pub async fn commit_with(mut self, mut batch: Batch) -> Result<(), sqlx::Error> {
+        match &mut self.0 {
+            Turn::Sqlite(turn) => {
+                let mut writer = turn.take().expect(OPEN);
+                batch.push("COMMIT", Vec::new());
+                let conn = writer.conn.as_mut().expect(OPEN);
+                let done = batch.run(conn).await;
+                if done.is_err() {
+                    // Whatever failed, the transaction must not outlive it: closing the
+                    // connection rolls back, and the next writer opens a fresh one.
+                    writer.conn = None;
+                }
+                done.map(drop)
+            }
+            Turn::Postgres(_) => {
+                let Turn::Postgres(mut tx) = std::mem::replace(&mut self.0, Turn::Sqlite(None))
+                else {
+                    unreachable!()
+                };
+                batch.run(&mut tx).await?;
+                tx.commit().await
+            }
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    /// An SQLite transaction left without a commit (an early error return) is rolled back
+    /// before the next writer gets the connection; PostgreSQL's `Transaction` does the same
+    /// on its own.
+    fn drop(&mut self) {
+        let Turn::Sqlite(turn) = &mut self.0 else {
+            return;
+        };
+        let Some(mut writer) = turn.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Some(conn) = writer.conn.as_mut() {
+                        if conn.execute("ROLLBACK").await.is_err() {
+                            writer.conn = None;
+                        }
+                    }
+                });
+            }
+            // No runtime to roll back on: closing the connection rolls back.
+            Err(_) => writer.conn = None,
+        }
     }
 }
 
@@ -118,15 +201,17 @@ impl Db {
             if !url.contains('?') {
                 url.push_str("?mode=rwc");
             }
-            // Every connection waits for a writer instead of failing with SQLITE_BUSY, and
-            // enforces foreign keys (off by default in SQLite).
-            options = options.max_connections(4).after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-                        .await?;
-                    Ok(())
-                })
-            });
+            // A connection to a local file cannot go stale: no ping (a thread hand-off) before
+            // each use.
+            options = options
+                .max_connections(4)
+                .test_before_acquire(false)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                        Ok(())
+                    })
+                });
         } else {
             options = options.max_connections(16);
         }
@@ -139,7 +224,8 @@ impl Db {
             pool,
             engine,
             health: Health(Arc::new(AtomicU32::new(0))),
-            writer: Arc::new(tokio::sync::Mutex::new(())),
+            writer: Arc::default(),
+            url: url.into(),
         })
     }
 
@@ -159,20 +245,31 @@ impl Db {
     /// On SQLite the writers of this process also take turns on an async lock before `BEGIN`:
     /// waiting in SQLite's busy handler means sleeping in steps of up to 100 ms, which made
     /// the p99 of every write under load ~100 ms; a queue in memory hands the lock over at
-    /// once. The busy timeout still covers other processes on the same file.
+    /// once. The busy timeout still covers other processes on the same file. The lock holds
+    /// the process's one writing connection, kept outside the pool: no pool bookkeeping (and
+    /// no pings, each a thread hand-off) while others wait for their turn.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.engine {
             Engine::Sqlite => {
-                let turn = self.writer.clone().lock_owned().await;
-                Ok(WriteTx {
-                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _turn: Some(turn),
-                })
+                let mut writer = self.writer.clone().lock_owned().await;
+                if self.pool.is_closed() {
+                    return Err(sqlx::Error::PoolClosed);
+                }
+                let conn = match &mut writer.conn {
+                    Some(conn) => conn,
+                    empty => {
+                        let mut conn = sqlx::AnyConnection::connect(&self.url).await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                        empty.insert(conn)
+                    }
+                };
+                if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+                    writer.conn = None;
+                    return Err(e);
+                }
+                Ok(WriteTx(Turn::Sqlite(Some(writer))))
             }
-            Engine::Postgres => Ok(WriteTx {
-                tx: self.pool.begin().await?,
-                _turn: None,
-            }),
+            Engine::Postgres => Ok(WriteTx(Turn::Postgres(self.pool.begin().await?))),
         }
     }
 
@@ -226,8 +323,11 @@ impl Db {
         });
     }
 
-    /// Closes every connection (at shutdown).
+    /// Closes every connection (at shutdown), after the writer in turn has finished.
     pub async fn close(&self) {
+        if let Some(conn) = self.writer.lock().await.conn.take() {
+            conn.close().await.ok();
+        }
         self.pool.close().await;
     }
 }
@@ -412,5 +512,67 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, vec![("x".into(), Some(7)), ("y".into(), None)]);
+    }
+
+    async fn scratch() -> Db {
+        let dir = std::env::temp_dir().join(format!("rekey-batch-{}", crate::crypto::new_id()));
+        let db = Db::connect(&format!("sqlite://{}/b.db", dir.display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (a TEXT PRIMARY KEY, b BIGINT)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db
+    }
+
+    async fn rows(db: &Db) -> Vec<String> {
+        sqlx::query_scalar("SELECT a FROM t ORDER BY a")
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+    }
+
+    fn insert(batch: &mut Batch, a: &str) {
+        batch.push("INSERT INTO t (a, b) VALUES ($1, 0)", vec![a.into()]);
+    }
+
+    #[tokio::test]
+    async fn a_write_left_without_commit_is_rolled_back_before_the_next() {
+        let db = scratch().await;
+        let mut tx = db.begin_write().await.unwrap();
+        let mut batch = Batch::new();
+        insert(&mut batch, "left");
+        batch.run(&mut tx).await.unwrap();
+        drop(tx);
+        let mut tx = db.begin_write().await.unwrap();
+        let mut batch = Batch::new();
+        insert(&mut batch, "kept");
+        tx.commit_with(batch).await.unwrap();
+        assert_eq!(rows(&db).await, ["kept"]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_fails_half_way_writes_nothing_and_the_next_writer_goes_on() {
+        let db = scratch().await;
+        let mut batch = Batch::new();
+        insert(&mut batch, "first");
+        insert(&mut batch, "first"); // the same key: fails
+        let tx = db.begin_write().await.unwrap();
+        assert!(tx.commit_with(batch).await.is_err());
+        assert_eq!(rows(&db).await, Vec::<String>::new());
+        let mut batch = Batch::new();
+        insert(&mut batch, "second");
+        let tx = db.begin_write().await.unwrap();
+        tx.commit_with(batch).await.unwrap();
+        assert_eq!(rows(&db).await, ["second"]);
+    }
+
+    #[tokio::test]
+    async fn no_write_begins_once_closed() {
+        let db = scratch().await;
+        db.begin_write().await.unwrap().commit().await.unwrap();
+        db.close().await;
+        assert!(db.begin_write().await.is_err());
     }
 }

@@ -263,8 +263,7 @@ pub async fn start_from(
         &[(kind::RECOVERY_START_NETWORK, network_subject.as_str())],
         now,
     );
-    batch.run(&mut tx).await?;
-    tx.commit().await?;
+    tx.commit_with(batch).await?;
     Ok(Started { token, step })
 }
 
@@ -416,8 +415,7 @@ pub async fn send_code(
         ],
         now,
     );
-    batch.run(&mut tx).await?;
-    tx.commit().await?;
+    tx.commit_with(batch).await?;
     Ok(next)
 }
 
