@@ -251,18 +251,8 @@ impl Db {
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.engine {
             Engine::Sqlite => {
-                let mut writer = self.writer.clone().lock_owned().await;
-                if self.pool.is_closed() {
-                    return Err(sqlx::Error::PoolClosed);
-                }
-                let conn = match &mut writer.conn {
-                    Some(conn) => conn,
-                    empty => {
-                        let mut conn = sqlx::AnyConnection::connect(&self.url).await?;
-                        conn.execute(SQLITE_PRAGMAS).await?;
-                        empty.insert(conn)
-                    }
-                };
+                let mut writer = self.sqlite_turn().await?;
+                let conn = writer.conn.as_mut().expect(OPEN);
                 if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
                     writer.conn = None;
                     return Err(e);
@@ -271,6 +261,55 @@ impl Db {
             }
             Engine::Postgres => Ok(WriteTx(Turn::Postgres(self.pool.begin().await?))),
         }
+    }
+
+    /// Starts a transaction that will write with its first query, `sql` (one statement that
+    /// reads; `$1…` placeholders for `values`), and returns that query's first row.
+    ///
+    /// On SQLite the `BEGIN IMMEDIATE` and the query go to the connection's thread as one
+    /// query: one thread hand-off fewer while the others wait for their turn to write.
+    pub async fn begin_write_reading(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<(WriteTx, Option<AnyRow>), sqlx::Error> {
+        if self.engine == Engine::Postgres {
+            let mut tx = self.begin_write().await?;
+            let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())), values)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Ok((tx, row));
+        }
+        let mut writer = self.sqlite_turn().await?;
+        let conn = writer.conn.as_mut().expect(OPEN);
+        let query = format!("BEGIN IMMEDIATE;\n{sql}");
+        // `fetch_all`: through the `Any` driver, `fetch_optional` looks only at the first result
+        // of a multi-statement query, the BEGIN's, and answers "no row".
+        match bind_all(sqlx::query(sqlx::AssertSqlSafe(query)), values)
+            .fetch_all(conn)
+            .await
+        {
+            Ok(rows) => Ok((WriteTx(Turn::Sqlite(Some(writer))), rows.into_iter().next())),
+            Err(e) => {
+                // Whether or not the BEGIN ran, closing the connection leaves no transaction.
+                writer.conn = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// SQLite: waits for this process's turn to write, and its writing connection.
+    async fn sqlite_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<Writer>, sqlx::Error> {
+        let mut writer = self.writer.clone().lock_owned().await;
+        if self.pool.is_closed() {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        if writer.conn.is_none() {
+            let mut conn = sqlx::AnyConnection::connect(&self.url).await?;
+            conn.execute(SQLITE_PRAGMAS).await?;
+            writer.conn = Some(conn);
+        }
+        Ok(writer)
     }
 
     /// The pool, for queries.
@@ -435,7 +474,7 @@ impl Batch {
     }
 }
 
-fn bind_all<'q>(
+pub(crate) fn bind_all<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     values: Vec<Value>,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -545,7 +584,7 @@ mod tests {
         insert(&mut batch, "left");
         batch.run(&mut tx).await.unwrap();
         drop(tx);
-        let mut tx = db.begin_write().await.unwrap();
+        let tx = db.begin_write().await.unwrap();
         let mut batch = Batch::new();
         insert(&mut batch, "kept");
         tx.commit_with(batch).await.unwrap();
@@ -574,5 +613,29 @@ mod tests {
         db.begin_write().await.unwrap().commit().await.unwrap();
         db.close().await;
         assert!(db.begin_write().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_write_begun_with_a_read_sees_the_row_and_holds_the_transaction() {
+        let db = scratch().await;
+        let mut batch = Batch::new();
+        insert(&mut batch, "a");
+        db.begin_write().await.unwrap().commit_with(batch).await.unwrap();
+        let read = "SELECT a FROM t WHERE a = $1";
+        let (tx, row) = db.begin_write_reading(read, vec!["a".into()]).await.unwrap();
+        assert_eq!(col::<String>(&row.unwrap(), "a").unwrap(), "a");
+        let mut batch = Batch::new();
+        insert(&mut batch, "b");
+        tx.commit_with(batch).await.unwrap();
+        let (mut tx, row) = db.begin_write_reading(read, vec!["z".into()]).await.unwrap();
+        assert!(row.is_none());
+        let mut batch = Batch::new();
+        insert(&mut batch, "dropped");
+        batch.run(&mut tx).await.unwrap();
+        drop(tx);
+        // A first query that fails leaves no transaction behind either.
+        assert!(db.begin_write_reading("SELECT nope FROM t", vec![]).await.is_err());
+        db.begin_write().await.unwrap().commit().await.unwrap();
+        assert_eq!(rows(&db).await, ["a", "b"]);
     }
 }

@@ -13,7 +13,7 @@
 use crate::activity::{self, event, Client};
 use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_code, new_token, token_hash};
-use crate::db::{col, Batch};
+use crate::db::{bind_all, col, Batch, Value, WriteTx};
 use crate::hasher::HashError;
 use crate::limits::{self, kind};
 use crate::mail;
@@ -24,6 +24,7 @@ use domain::code::CodeError;
 use domain::password::{check, Broken};
 use domain::recovery::{Event, FlowView, Step};
 use domain::{Code, Email, EmailError, Phone};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 /// Name of the cookie that holds this browser's flow token.
@@ -221,10 +222,12 @@ pub async fn start_from(
         .mac("recovery-account", &[email.key().as_bytes()]);
     let challenge =
         crate::challenge::recovery_requires(state, &account_key, &network_subject).await?;
-    let mut tx = state.db.begin_write().await?;
-    let user = sqlx::query("SELECT id, flagged FROM users WHERE email_key = $1")
-        .bind(email.key())
-        .fetch_optional(&mut *tx)
+    let (tx, user) = state
+        .db
+        .begin_write_reading(
+            "SELECT id, flagged FROM users WHERE email_key = $1",
+            vec![email.key().into()],
+        )
         .await?;
     let (user_id, flagged): (Option<String>, bool) = match user {
         Some(r) => (Some(col(&r, "id")?), col::<i64>(&r, "flagged")? != 0),
@@ -332,14 +335,11 @@ pub async fn send_code(
     let now = state.clock.now();
     let network_subject = network_subject(state, network);
     let id_hash = token_hash(token);
-    let mut tx = state.db.begin_write().await?;
     let counted = NetworkCount {
         kind: kind::RECOVERY_SEND_NETWORK,
         subject: &network_subject,
     };
-    let flow = load(&mut tx, &id_hash, now, Some(counted))
-        .await?
-        .ok_or(RecoveryError::NoFlow)?;
+    let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted).await?;
     network_allows(state, flow.network_used, flow.network_latest, now)?;
     if flow.step == Step::Sms {
         send_sms(state, &mut tx, &id_hash, &flow, &network_subject, now).await?;
@@ -448,14 +448,11 @@ pub async fn check_code_on_device(
     let now = state.clock.now();
     let network_subject = network_subject(state, network);
     let id_hash = token_hash(token);
-    let mut tx = state.db.begin_write().await?;
     let counted = NetworkCount {
         kind: kind::RECOVERY_CHECK_NETWORK,
         subject: &network_subject,
     };
-    let flow = load(&mut tx, &id_hash, now, Some(counted))
-        .await?
-        .ok_or(RecoveryError::NoFlow)?;
+    let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted).await?;
     network_allows(state, flow.network_used, flow.network_latest, now)?;
     if flow.step == Step::Sms {
         let next = check_sms(
@@ -684,56 +681,78 @@ async fn load(
     now: i64,
     network: Option<NetworkCount<'_>>,
 ) -> Result<Option<Flow>, sqlx::Error> {
+    let values = load_values(id_hash, now, network);
+    let row = bind_all(sqlx::query(LOAD), values)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(flow_from).transpose()
+}
+
+/// Starts the write transaction of a step of the flow `id_hash` with [`load`]'s query.
+async fn begin_with_flow(
+    state: &AppState,
+    id_hash: &str,
+    now: i64,
+    network: NetworkCount<'_>,
+) -> Result<(WriteTx, Flow), RecoveryError> {
+    let values = load_values(id_hash, now, Some(network));
+    let (tx, row) = state.db.begin_write_reading(LOAD, values).await?;
+    let flow = row.as_ref().map(flow_from).transpose()?;
+    Ok((tx, flow.ok_or(RecoveryError::NoFlow)?))
+}
+
+const LOAD: &str = "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
+     code_tries_left, codes_sent, grant_expires_at, sms_code_mac, sms_sent_at, sms_expires_at, \
+     sms_tries_left, sms_sent, lang, \
+     (SELECT COUNT(*) FROM attempts a WHERE a.kind = $3 AND a.subject = f.account_key AND a.at > $5) AS codes_today, \
+     (SELECT COUNT(*) FROM attempts a WHERE a.kind = $4 AND a.subject = f.account_key AND a.at > $5) AS texts_today, \
+     (SELECT COUNT(*) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_used, \
+     (SELECT MAX(a.at) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_latest \
+     FROM recovery_flows f WHERE f.id_hash = $1 AND f.expires_at > $2";
+
+fn load_values(id_hash: &str, now: i64, network: Option<NetworkCount<'_>>) -> Vec<Value> {
     let network = network.unwrap_or(NetworkCount {
         kind: "",
         subject: "",
     });
-    let row = sqlx::query(
-        "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
-         code_tries_left, codes_sent, grant_expires_at, sms_code_mac, sms_sent_at, sms_expires_at, \
-         sms_tries_left, sms_sent, lang, \
-         (SELECT COUNT(*) FROM attempts a WHERE a.kind = $3 AND a.subject = f.account_key AND a.at > $5) AS codes_today, \
-         (SELECT COUNT(*) FROM attempts a WHERE a.kind = $4 AND a.subject = f.account_key AND a.at > $5) AS texts_today, \
-         (SELECT COUNT(*) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_used, \
-         (SELECT MAX(a.at) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_latest \
-         FROM recovery_flows f WHERE f.id_hash = $1 AND f.expires_at > $2",
-    )
-    .bind(id_hash)
-    .bind(now)
-    .bind(kind::RECOVERY_CODE_ACCOUNT)
-    .bind(kind::SMS_CODE_ACCOUNT)
-    .bind(now - DAY)
-    .bind(network.kind)
-    .bind(network.subject)
-    .bind(now - NETWORK_WINDOW)
-    .fetch_optional(conn)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let step: String = col(&r, "step")?;
+    vec![
+        id_hash.into(),
+        now.into(),
+        kind::RECOVERY_CODE_ACCOUNT.into(),
+        kind::SMS_CODE_ACCOUNT.into(),
+        (now - DAY).into(),
+        network.kind.into(),
+        network.subject.into(),
+        (now - NETWORK_WINDOW).into(),
+    ]
+}
+
+fn flow_from(r: &AnyRow) -> Result<Flow, sqlx::Error> {
+    let step: String = col(r, "step")?;
     let step = Step::parse(&step)
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown recovery step {step:?}").into()))?;
-    Ok(Some(Flow {
-        email: col(&r, "email")?,
-        account_key: col(&r, "account_key")?,
-        user_id: col(&r, "user_id")?,
+    Ok(Flow {
+        email: col(r, "email")?,
+        account_key: col(r, "account_key")?,
+        user_id: col(r, "user_id")?,
         step,
-        code_mac: col(&r, "code_mac")?,
-        code_sent_at: col(&r, "code_sent_at")?,
-        code_expires_at: col(&r, "code_expires_at")?,
-        code_tries_left: col(&r, "code_tries_left")?,
-        codes_sent: col(&r, "codes_sent")?,
-        grant_expires_at: col(&r, "grant_expires_at")?,
-        sms_code_mac: col(&r, "sms_code_mac")?,
-        sms_sent_at: col(&r, "sms_sent_at")?,
-        sms_expires_at: col(&r, "sms_expires_at")?,
-        sms_tries_left: col(&r, "sms_tries_left")?,
-        sms_sent: col(&r, "sms_sent")?,
-        codes_today: col(&r, "codes_today")?,
-        texts_today: col(&r, "texts_today")?,
-        network_used: col(&r, "network_used")?,
-        network_latest: col(&r, "network_latest")?,
-        lang: texts::parse(&col::<String>(&r, "lang")?).unwrap_or_default(),
-    }))
+        code_mac: col(r, "code_mac")?,
+        code_sent_at: col(r, "code_sent_at")?,
+        code_expires_at: col(r, "code_expires_at")?,
+        code_tries_left: col(r, "code_tries_left")?,
+        codes_sent: col(r, "codes_sent")?,
+        grant_expires_at: col(r, "grant_expires_at")?,
+        sms_code_mac: col(r, "sms_code_mac")?,
+        sms_sent_at: col(r, "sms_sent_at")?,
+        sms_expires_at: col(r, "sms_expires_at")?,
+        sms_tries_left: col(r, "sms_tries_left")?,
+        sms_sent: col(r, "sms_sent")?,
+        codes_today: col(r, "codes_today")?,
+        texts_today: col(r, "texts_today")?,
+        network_used: col(r, "network_used")?,
+        network_latest: col(r, "network_latest")?,
+        lang: texts::parse(&col::<String>(r, "lang")?).unwrap_or_default(),
+    })
 }
 
 /// The phone on file for the flow's account (the only number a code is ever texted to).
