@@ -549,7 +549,7 @@ pub async fn set_flag(
         sqlx::query("UPDATE users SET flagged = $1 WHERE email_key = $2")
             .bind(i64::from(flagged))
             .bind(email.key())
-            .execute(state.db.pool())
+            .execute(&mut *state.db.writing().await?)
             .await?
             .rows_affected()
             == 1,

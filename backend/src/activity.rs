@@ -174,7 +174,7 @@ pub async fn prune(db: &crate::Db, now: i64) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM audit_log WHERE user_id IS NULL AND at < $1")
             .bind(now - 86_400)
-            .execute(db.pool())
+            .execute(&mut *db.writing().await?)
             .await?
             .rows_affected(),
     )

@@ -348,7 +348,7 @@ pub async fn use_login_pass(
     .bind(token_hash(pass))
     .bind(subject)
     .bind(state.clock.now())
-    .execute(state.db.pool())
+    .execute(&mut *state.db.writing().await?)
     .await?
     .rows_affected()
         == 1)
@@ -364,7 +364,7 @@ pub async fn prune(db: &crate::Db, now: Timestamp) -> Result<(), sqlx::Error> {
         ("DELETE FROM challenge_paths WHERE at < $1", now - 86_400),
         ("DELETE FROM challenge_passes WHERE expires_at < $1", now),
     ] {
-        sqlx::query(sql).bind(before).execute(db.pool()).await?;
+        sqlx::query(sql).bind(before).execute(&mut *db.writing().await?).await?;
     }
     Ok(())
 }

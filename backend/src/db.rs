@@ -53,7 +53,7 @@ pub struct Db {
 /// SQLite's writing connection, outside the pool; opened on first use and again after a
 /// failure.
 #[derive(Debug, Default)]
-struct Writer {
+pub struct Writer {
     conn: Option<sqlx::AnyConnection>,
 }
 
@@ -87,7 +87,7 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
-const OPEN: &str = "a write transaction holds its connection until it ends";
+const OPEN: &str = "the writer in turn holds the writing connection";
 
 impl WriteTx {
     /// Commits, then lets the next writer in.
@@ -146,6 +146,32 @@ impl Drop for WriteTx {
             }
             // No runtime to roll back on: closing the connection rolls back.
             Err(_) => writer.conn = None,
+        }
+    }
+}
+
+/// A connection for one write statement outside a transaction (see [`Db::writing`]); derefs
+/// to it.
+pub enum Writing {
+    Sqlite(tokio::sync::OwnedMutexGuard<Writer>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+impl std::ops::Deref for Writing {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Writing::Sqlite(w) => w.conn.as_ref().expect(OPEN),
+            Writing::Postgres(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Writing {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Writing::Sqlite(w) => w.conn.as_mut().expect(OPEN),
+            Writing::Postgres(conn) => conn,
         }
     }
 }
@@ -295,6 +321,18 @@ impl Db {
                 writer.conn = None;
                 Err(e)
             }
+        }
+    }
+
+    /// A connection for a write statement on its own (`.execute(&mut *db.writing().await?)`):
+    /// on SQLite the writing connection, in turn with the transactions of
+    /// [`begin_write`](Self::begin_write). A write through the pool would wait for them in
+    /// SQLite's busy handler, which sleeps in steps of milliseconds, and make them wait for it
+    /// the same way.
+    pub async fn writing(&self) -> Result<Writing, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => Ok(Writing::Sqlite(self.sqlite_turn().await?)),
+            Engine::Postgres => Ok(Writing::Postgres(self.pool.acquire().await?)),
         }
     }
 

@@ -53,7 +53,7 @@ pub async fn remember(
     .bind(token_hash(&id))
     .bind(user_id)
     .bind(now)
-    .execute(state.db.pool())
+    .execute(&mut *state.db.writing().await?)
     .await?;
     let mac = state.secret.mac("device", &[id.as_bytes()]);
     Ok(format!("{id}.{mac}"))

@@ -173,7 +173,7 @@ pub async fn prune(db: &crate::Db, now: i64) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM disown_tokens WHERE expires_at < $1")
             .bind(now)
-            .execute(db.pool())
+            .execute(&mut *db.writing().await?)
             .await?
             .rows_affected(),
     )

@@ -52,7 +52,7 @@ pub async fn record(db: &Db, kind: &str, subject: &str, now: Timestamp) -> Resul
         .bind(kind)
         .bind(subject)
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *db.writing().await?)
         .await?;
     Ok(())
 }
@@ -134,7 +134,7 @@ pub async fn clear(db: &Db, kind: &str, subject: &str) -> Result<(), sqlx::Error
     sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2")
         .bind(kind)
         .bind(subject)
-        .execute(db.pool())
+        .execute(&mut *db.writing().await?)
         .await?;
     Ok(())
 }
@@ -143,7 +143,7 @@ pub async fn clear(db: &Db, kind: &str, subject: &str) -> Result<(), sqlx::Error
 pub async fn prune(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM attempts WHERE at < $1")
         .bind(before)
-        .execute(db.pool())
+        .execute(&mut *db.writing().await?)
         .await?
         .rows_affected())
 }

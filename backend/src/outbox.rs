@@ -106,7 +106,7 @@ pub async fn deliver_due(
             .bind(now + 60)
             .bind(&id)
             .bind(was_due)
-            .execute(db.pool())
+            .execute(&mut *db.writing().await?)
             .await?
             .rows_affected();
         if claimed != 1 {
@@ -126,7 +126,7 @@ pub async fn deliver_due(
                     .bind(now)
                     .bind(attempts + 1)
                     .bind(&id)
-                    .execute(db.pool())
+                    .execute(&mut *db.writing().await?)
                     .await?;
                 delivered += 1;
             }
@@ -137,7 +137,7 @@ pub async fn deliver_due(
                     .bind(now + backoff(attempts + 1).min(300))
                     .bind(error.chars().take(500).collect::<String>())
                     .bind(&id)
-                    .execute(db.pool())
+                    .execute(&mut *db.writing().await?)
                     .await?;
             }
         }
@@ -195,7 +195,7 @@ pub async fn prune_sent(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
             .bind(before)
-            .execute(db.pool())
+            .execute(&mut *db.writing().await?)
             .await?
             .rows_affected(),
     )
@@ -221,6 +221,7 @@ impl Transport for DevOutbox {
         m: &'a Message,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(async move {
+            let mut conn = self.db.writing().await.map_err(|e| e.to_string())?;
             sqlx::query(
                 "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at, seq) \
                  SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM dev_mailbox",
@@ -232,7 +233,7 @@ impl Transport for DevOutbox {
             .bind(&m.body_text)
             .bind(&m.body_html)
             .bind(self.clock.now() * 1000 + now_millis_part())
-            .execute(self.db.pool())
+            .execute(&mut *conn)
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())

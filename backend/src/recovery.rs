@@ -629,7 +629,7 @@ pub async fn prune(state_db: &crate::Db, now: i64) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM recovery_flows WHERE expires_at < $1")
             .bind(now)
-            .execute(state_db.pool())
+            .execute(&mut *state_db.writing().await?)
             .await?
             .rows_affected(),
     )

@@ -140,7 +140,7 @@ pub async fn lookup(state: &AppState, token: &str) -> Result<Option<SessionUser>
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(&hash)
-            .execute(state.db.pool())
+            .execute(&mut *state.db.writing().await?)
             .await?;
     }
     Ok(Some(SessionUser {
@@ -153,7 +153,7 @@ pub async fn lookup(state: &AppState, token: &str) -> Result<Option<SessionUser>
 pub async fn revoke(state: &AppState, token: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash(token))
-        .execute(state.db.pool())
+        .execute(&mut *state.db.writing().await?)
         .await?;
     Ok(())
 }
