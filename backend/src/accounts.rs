@@ -6,7 +6,7 @@
 
 use crate::activity::{self, event, Client};
 use crate::crypto::{constant_time_eq, new_code, new_id, new_token, token_hash};
-use crate::db::col;
+use crate::db::{col, Batch};
 use crate::hasher::{HashError, Verified};
 use crate::limits::{self, kind, LoginGate};
 use crate::mail;
@@ -399,18 +399,23 @@ pub async fn login_with_pass(
         return Err(LoginError::Incorrect);
     };
     let new_device = !crate::devices::is_known(state, client.device.as_deref(), &user_id).await?;
-    let mut tx = state.db.begin_write().await?;
+    // Every write of a sign-in in one batch: on SQLite, BEGIN, the statements and COMMIT go to
+    // the writing connection as one query.
+    let mut batch = Batch::new();
     if let Some(new_hash) = rehash {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(new_hash)
-            .bind(&user_id)
-            .execute(&mut *tx)
-            .await?;
+        batch.push(
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+            vec![new_hash.into(), (&user_id).into()],
+        );
     }
     let signed_in = if new_device {
-        let wasnt_me =
-            crate::disown::issue(&mut tx, state, &user_id, event::SIGNED_IN_NEW_DEVICE, now)
-                .await?;
+        let wasnt_me = crate::disown::issue_into(
+            &mut batch,
+            state,
+            &user_id,
+            event::SIGNED_IN_NEW_DEVICE,
+            now,
+        );
         let lang = client.lang;
         let when = texts::moment(lang, now);
         let agent = texts::browser(lang, &domain::agent::Agent::parse(&client.agent));
@@ -425,14 +430,14 @@ pub async fn login_with_pass(
                 ("wasnt_me_url", &wasnt_me),
             ],
         );
-        outbox::enqueue(&mut tx, &notice, now).await?;
+        outbox::enqueue_into(&mut batch, &notice, now);
         event::SIGNED_IN_NEW_DEVICE
     } else {
         event::SIGNED_IN
     };
-    activity::record(&mut tx, Some(&user_id), signed_in, None, Some(client), now).await?;
-    let session = sessions::create(&mut tx, state, &user_id, client).await?;
-    tx.commit().await?;
+    activity::record_into(&mut batch, Some(&user_id), signed_in, None, Some(client), now);
+    let session = sessions::create_into(&mut batch, state, &user_id, client);
+    state.db.write_all(batch).await?;
     if failures > 0 {
         limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &account_subject).await?;
     }

@@ -81,20 +81,33 @@ pub(crate) async fn record(
     client: Option<&Client>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let mut batch = Batch::new();
+    record_into(&mut batch, user_id, event, detail, client, now);
+    batch.run(conn).await.map(drop)
+}
+
+/// [`record`] as one statement of `batch`.
+pub(crate) fn record_into(
+    batch: &mut Batch,
+    user_id: Option<&str>,
+    event: &str,
+    detail: Option<&str>,
+    client: Option<&Client>,
+    now: i64,
+) {
+    batch.push(
         "INSERT INTO audit_log (id, user_id, event, detail, ip, agent, at, seq) \
          SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM audit_log WHERE user_id = $2",
-    )
-    .bind(crate::crypto::new_id())
-    .bind(user_id)
-    .bind(event)
-    .bind(detail)
-    .bind(client.map(|c| c.ip.as_str()))
-    .bind(client.map(|c| c.agent.as_str()))
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+        vec![
+            crate::crypto::new_id().into(),
+            user_id.into(),
+            event.into(),
+            detail.into(),
+            client.map(|c| c.ip.as_str()).into(),
+            client.map(|c| c.agent.as_str()).into(),
+            now.into(),
+        ],
+    );
 }
 
 /// Records `event` for the account of the recovery flow `id_hash`, from the browser and address

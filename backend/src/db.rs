@@ -324,6 +324,28 @@ impl Db {
         }
     }
 
+    /// Runs `batch` as one transaction: on SQLite `BEGIN IMMEDIATE`, the statements and the
+    /// `COMMIT` as one query on the writing connection (one thread hand-off in all).
+    pub async fn write_all(&self, batch: Batch) -> Result<(), sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => {
+                let mut writer = self.sqlite_turn().await?;
+                let mut all = Batch::new();
+                all.push("BEGIN IMMEDIATE", Vec::new());
+                all.statements.extend(batch.statements);
+                all.push("COMMIT", Vec::new());
+                let conn = writer.conn.as_mut().expect(OPEN);
+                let done = all.run(conn).await;
+                if done.is_err() {
+                    // Closing the connection rolls back whatever of the batch ran.
+                    writer.conn = None;
+                }
+                done.map(drop)
+            }
+            Engine::Postgres => self.begin_write().await?.commit_with(batch).await,
+        }
+    }
+
     /// A connection for a write statement on its own (`.execute(&mut *db.writing().await?)`):
     /// on SQLite the writing connection, in turn with the transactions of
     /// [`begin_write`](Self::begin_write). A write through the pool would wait for them in
@@ -675,5 +697,22 @@ mod tests {
         assert!(db.begin_write_reading("SELECT nope FROM t", vec![]).await.is_err());
         db.begin_write().await.unwrap().commit().await.unwrap();
         assert_eq!(rows(&db).await, ["a", "b"]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_written_at_once_lands_whole_or_not_at_all() {
+        let db = scratch().await;
+        let mut batch = Batch::new();
+        insert(&mut batch, "one");
+        insert(&mut batch, "two");
+        db.write_all(batch).await.unwrap();
+        let mut batch = Batch::new();
+        insert(&mut batch, "three");
+        insert(&mut batch, "one"); // already there: fails
+        assert!(db.write_all(batch).await.is_err());
+        let mut batch = Batch::new();
+        insert(&mut batch, "four");
+        db.write_all(batch).await.unwrap();
+        assert_eq!(rows(&db).await, ["four", "one", "two"]);
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::activity::{self, event, Client};
 use crate::crypto::{new_token, token_hash};
-use crate::db::col;
+use crate::db::{col, Batch};
 use crate::recovery::{self, Started};
 use crate::sessions;
 use crate::state::AppState;
@@ -60,19 +60,33 @@ pub(crate) async fn issue(
     event: &str,
     now: i64,
 ) -> Result<String, sqlx::Error> {
+    let mut batch = Batch::new();
+    let link = issue_into(&mut batch, state, user_id, event, now);
+    batch.run(conn).await?;
+    Ok(link)
+}
+
+/// [`issue`] as one statement of `batch`; returns the link.
+pub(crate) fn issue_into(
+    batch: &mut Batch,
+    state: &AppState,
+    user_id: &str,
+    event: &str,
+    now: i64,
+) -> String {
     let token = new_token();
-    sqlx::query(
+    batch.push(
         "INSERT INTO disown_tokens (token_hash, user_id, event, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(token_hash(&token))
-    .bind(user_id)
-    .bind(event)
-    .bind(now)
-    .bind(now + LIFETIME_SECS)
-    .execute(conn)
-    .await?;
-    Ok(format!("{}{PATH}?token={token}", state.config.link_origin))
+        vec![
+            token_hash(&token).into(),
+            user_id.into(),
+            event.into(),
+            now.into(),
+            (now + LIFETIME_SECS).into(),
+        ],
+    );
+    format!("{}{PATH}?token={token}", state.config.link_origin)
 }
 
 /// What the link `token` reports, if it can still be used. Reads only.

@@ -3,7 +3,7 @@
 use crate::activity::{self, event, Client};
 use crate::clock::Timestamp;
 use crate::crypto::{new_token, token_hash};
-use crate::db::col;
+use crate::db::{col, Batch};
 use crate::state::AppState;
 pub use domain::account::Session;
 use sqlx::AnyConnection;
@@ -26,21 +26,29 @@ pub async fn create(
     user_id: &str,
     client: &Client,
 ) -> Result<String, sqlx::Error> {
+    let mut batch = Batch::new();
+    let token = create_into(&mut batch, state, user_id, client);
+    batch.run(conn).await?;
+    Ok(token)
+}
+
+/// [`create`] as one statement of `batch`; returns the session's token.
+pub fn create_into(batch: &mut Batch, state: &AppState, user_id: &str, client: &Client) -> String {
     let now = state.clock.now();
     let token = new_token();
-    sqlx::query(
+    batch.push(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ip, agent) \
          VALUES ($1, $2, $3, $3, $4, $5, $6)",
-    )
-    .bind(token_hash(&token))
-    .bind(user_id)
-    .bind(now)
-    .bind(now + state.config.session_max_secs)
-    .bind(&client.ip)
-    .bind(&client.agent)
-    .execute(conn)
-    .await?;
-    Ok(token)
+        vec![
+            token_hash(&token).into(),
+            user_id.into(),
+            now.into(),
+            (now + state.config.session_max_secs).into(),
+            client.ip.as_str().into(),
+            client.agent.as_str().into(),
+        ],
+    );
+    token
 }
 
 /// The live sessions of `user_id`, most recently used first; `current_token` marks the asker's.
