@@ -80,38 +80,38 @@ pub fn backoff(attempt: i64) -> i64 {
     1_i64 << attempt.clamp(0, 8)
 }
 
-/// Delivers every due message once; returns how many were delivered.
+/// Delivers every due message once (up to 50 a pass); returns how many were delivered.
 ///
-/// Each row is claimed with a conditional update before sending, so two senders (two server
-/// processes) never deliver the same message twice.
+/// The due rows are claimed before sending by one conditional update that pushes their next
+/// attempt a minute ahead and returns them, so two senders (two server processes) never
+/// deliver the same message twice: the conditions are checked again on each row as it is
+/// updated, and a row another sender claimed first no longer matches them.
 pub async fn deliver_due(
     db: &Db,
     transport: &dyn Transport,
     now: i64,
 ) -> Result<usize, sqlx::Error> {
     let due = sqlx::query(
-        "SELECT id, channel, recipient, subject, body_text, body_html, attempts, next_attempt_at FROM outbox \
-         WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at LIMIT 50",
+        "UPDATE outbox SET next_attempt_at = $1 \
+         WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
+                      ORDER BY created_at LIMIT 50) \
+           AND sent_at IS NULL AND next_attempt_at <= $2 \
+         RETURNING id, channel, recipient, subject, body_text, body_html, attempts, created_at",
     )
+    .bind(now + 60)
     .bind(now)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.writing().await?)
     .await?;
+    // RETURNING gives no order: oldest first, as they were written.
+    let mut due = due
+        .into_iter()
+        .map(|row| Ok((col::<i64>(&row, "created_at")?, row)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    due.sort_by_key(|(created_at, _)| *created_at);
     let mut delivered = 0;
-    for row in due {
+    for (_, row) in due {
         let id: String = col(&row, "id")?;
         let attempts: i64 = col(&row, "attempts")?;
-        let was_due: i64 = col(&row, "next_attempt_at")?;
-        // Claim: push the next attempt a minute ahead; only one sender's update matches.
-        let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL")
-            .bind(now + 60)
-            .bind(&id)
-            .bind(was_due)
-            .execute(&mut *db.writing().await?)
-            .await?
-            .rows_affected();
-        if claimed != 1 {
-            continue;
-        }
         let message = Message {
             channel: col(&row, "channel")?,
             recipient: col(&row, "recipient")?,
