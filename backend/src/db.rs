@@ -57,6 +57,18 @@ pub struct Writer {
     conn: Option<sqlx::AnyConnection>,
 }
 
+impl Writer {
+    /// Runs `batch`, which ends with a `COMMIT`. If anything fails, the transaction must not
+    /// outlive it: closing the connection rolls back, and the next writer opens a fresh one.
+    async fn run_or_close(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
+        let done = batch.run(self.conn.as_mut().expect(OPEN)).await;
+        if done.is_err() {
+            self.conn = None;
+        }
+        done.map(drop)
+    }
+}
+
 /// A write transaction; derefs to its connection for queries. Dropped without a commit, it
 /// rolls back.
 pub struct WriteTx(Turn);
@@ -102,14 +114,7 @@ impl WriteTx {
             Turn::Sqlite(turn) => {
                 let mut writer = turn.take().expect(OPEN);
                 batch.push("COMMIT", Vec::new());
-                let conn = writer.conn.as_mut().expect(OPEN);
-                let done = batch.run(conn).await;
-                if done.is_err() {
-                    // Whatever failed, the transaction must not outlive it: closing the
-                    // connection rolls back, and the next writer opens a fresh one.
-                    writer.conn = None;
-                }
-                done.map(drop)
+                writer.run_or_close(batch).await
             }
             Turn::Postgres(_) => {
                 let Turn::Postgres(mut tx) = std::mem::replace(&mut self.0, Turn::Sqlite(None))
@@ -334,13 +339,7 @@ impl Db {
                 all.push("BEGIN IMMEDIATE", Vec::new());
                 all.statements.extend(batch.statements);
                 all.push("COMMIT", Vec::new());
-                let conn = writer.conn.as_mut().expect(OPEN);
-                let done = all.run(conn).await;
-                if done.is_err() {
-                    // Closing the connection rolls back whatever of the batch ran.
-                    writer.conn = None;
-                }
-                done.map(drop)
+                writer.run_or_close(all).await
             }
             Engine::Postgres => self.begin_write().await?.commit_with(batch).await,
         }
