@@ -80,7 +80,11 @@ pub fn backoff(attempt: i64) -> i64 {
     1_i64 << attempt.clamp(0, 8)
 }
 
-/// Delivers every due message once (up to 50 a pass); returns how many were delivered.
+/// How many due messages one pass claims.
+const PASS: usize = 50;
+
+/// Delivers every due message once (one pass, up to [`PASS`]); returns how many were
+/// delivered.
 ///
 /// The due rows are claimed before sending by one conditional update that pushes their next
 /// attempt a minute ahead and returns them, so two senders (two server processes) never
@@ -91,15 +95,25 @@ pub async fn deliver_due(
     transport: &dyn Transport,
     now: i64,
 ) -> Result<usize, sqlx::Error> {
+    Ok(deliver_pass(db, transport, now).await?.1)
+}
+
+/// One pass of [`deliver_due`]: how many messages it claimed, and how many it delivered.
+async fn deliver_pass(
+    db: &Db,
+    transport: &dyn Transport,
+    now: i64,
+) -> Result<(usize, usize), sqlx::Error> {
     let due = sqlx::query(
         "UPDATE outbox SET next_attempt_at = $1 \
          WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
-                      ORDER BY created_at LIMIT 50) \
+                      ORDER BY created_at LIMIT $3) \
            AND sent_at IS NULL AND next_attempt_at <= $2 \
          RETURNING id, channel, recipient, subject, body_text, body_html, attempts, created_at",
     )
     .bind(now + 60)
     .bind(now)
+    .bind(PASS as i64)
     .fetch_all(&mut *db.writing().await?)
     .await?;
     // RETURNING gives no order: oldest first, as they were written.
@@ -108,6 +122,7 @@ pub async fn deliver_due(
         .map(|row| Ok((col::<i64>(&row, "created_at")?, row)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     due.sort_by_key(|(created_at, _)| *created_at);
+    let claimed = due.len();
     let mut delivered = 0;
     for (_, row) in due {
         let id: String = col(&row, "id")?;
@@ -142,10 +157,11 @@ pub async fn deliver_due(
             }
         }
     }
-    Ok(delivered)
+    Ok((claimed, delivered))
 }
 
-/// Runs the sender until `stop` resolves: delivers due messages every `every`, and prunes old
+/// Runs the sender until `stop` resolves: delivers due messages every `every` (pass after pass
+/// while they come back full), and prunes old
 /// rate-limit events.
 pub async fn run_sender(
     db: Db,
@@ -163,8 +179,17 @@ pub async fn run_sender(
             _ = tick.tick() => {}
         }
         let now = clock.now();
-        if let Err(error) = deliver_due(&db, transport.as_ref(), now).await {
-            tracing::warn!(%error, "outbox pass failed");
+        // A full pass means more are waiting: go on at once rather than one pass a tick, which
+        // capped delivery at 250 messages a second and let a burst of codes queue for minutes.
+        loop {
+            match deliver_pass(&db, transport.as_ref(), clock.now()).await {
+                Ok((claimed, _)) if claimed == PASS => tokio::task::yield_now().await,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "outbox pass failed");
+                    break;
+                }
+            }
         }
         passes += 1;
         if passes % 600 == 0 {

@@ -25,10 +25,44 @@ on_both_databases!(
     login_rehashes_old_parameters,
     sessions_end_everywhere_and_when_idle,
     outbox_retries_and_never_sends_twice,
+    the_sender_drains_a_burst_at_once,
     migrations_and_dev_secret_survive_restart,
     signup_mails_per_address_are_bounded,
     login_asks_for_the_slider_after_failures,
 );
+
+/// 120 messages waiting (more than one pass takes): the sender's first tick delivers them all,
+/// not one pass's worth a tick.
+async fn the_sender_drains_a_burst_at_once(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let mut batch = backend::db::Batch::new();
+    for n in 0..120 {
+        let message = Message {
+            channel: "email".into(),
+            recipient: format!("burst{n}@example.com"),
+            subject: "Your code".into(),
+            body_text: "123456".into(),
+            body_html: String::new(),
+        };
+        outbox::enqueue_into(&mut batch, &message, state.clock.now());
+    }
+    state.db.write_all(batch).await.expect("enqueue");
+    let dev: Arc<dyn Transport> = Arc::new(DevOutbox::new(state.db.clone(), state.clock.clone()));
+    // The first tick comes at once; the next one only after an hour, long after `stop`.
+    outbox::run_sender(
+        state.db.clone(),
+        dev,
+        state.clock.clone(),
+        std::time::Duration::from_secs(3_600),
+        tokio::time::sleep(std::time::Duration::from_secs(2)),
+    )
+    .await;
+    assert_eq!(
+        count(&state, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await,
+        0
+    );
+    assert_eq!(count(&state, "SELECT COUNT(*) FROM dev_mailbox").await, 120);
+}
 
 async fn deliver(state: &AppState) {
     let dev = DevOutbox::new(state.db.clone(), state.clock.clone());
