@@ -55,17 +55,29 @@ pub struct Db {
 #[derive(Debug, Default)]
 pub struct Writer {
     conn: Option<sqlx::AnyConnection>,
+    /// A transaction was begun and has not been seen to end. Still set when the next writer
+    /// gets its turn, the last one was cancelled half-way (a shopper's request dropped when
+    /// the connection went away): that transaction may still be open on the connection.
+    open: bool,
 }
 
 impl Writer {
     /// Runs `batch`, which ends with a `COMMIT`. If anything fails, the transaction must not
-    /// outlive it: closing the connection rolls back, and the next writer opens a fresh one.
+    /// outlive it.
     async fn run_or_close(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
         let done = batch.run(self.conn.as_mut().expect(OPEN)).await;
-        if done.is_err() {
-            self.conn = None;
+        match done {
+            Ok(_) => self.open = false,
+            Err(_) => self.discard(),
         }
         done.map(drop)
+    }
+
+    /// Closes the connection, which rolls back whatever it had open; the next writer opens a
+    /// fresh one.
+    fn discard(&mut self) {
+        self.conn = None;
+        self.open = false;
     }
 }
 
@@ -143,14 +155,15 @@ impl Drop for WriteTx {
             Ok(runtime) => {
                 runtime.spawn(async move {
                     if let Some(conn) = writer.conn.as_mut() {
-                        if conn.execute("ROLLBACK").await.is_err() {
-                            writer.conn = None;
+                        match conn.execute("ROLLBACK").await {
+                            Ok(_) => writer.open = false,
+                            Err(_) => writer.discard(),
                         }
                     }
                 });
             }
             // No runtime to roll back on: closing the connection rolls back.
-            Err(_) => writer.conn = None,
+            Err(_) => writer.discard(),
         }
     }
 }
@@ -283,9 +296,10 @@ impl Db {
         match self.engine {
             Engine::Sqlite => {
                 let mut writer = self.sqlite_turn().await?;
+                writer.open = true;
                 let conn = writer.conn.as_mut().expect(OPEN);
                 if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
-                    writer.conn = None;
+                    writer.discard();
                     return Err(e);
                 }
                 Ok(WriteTx(Turn::Sqlite(Some(writer))))
@@ -312,6 +326,7 @@ impl Db {
             return Ok((tx, row));
         }
         let mut writer = self.sqlite_turn().await?;
+        writer.open = true;
         let conn = writer.conn.as_mut().expect(OPEN);
         let query = format!("BEGIN IMMEDIATE;\n{sql}");
         // `fetch_all`: through the `Any` driver, `fetch_optional` looks only at the first result
@@ -323,7 +338,7 @@ impl Db {
             Ok(rows) => Ok((WriteTx(Turn::Sqlite(Some(writer))), rows.into_iter().next())),
             Err(e) => {
                 // Whether or not the BEGIN ran, closing the connection leaves no transaction.
-                writer.conn = None;
+                writer.discard();
                 Err(e)
             }
         }
@@ -335,6 +350,7 @@ impl Db {
         match self.engine {
             Engine::Sqlite => {
                 let mut writer = self.sqlite_turn().await?;
+                writer.open = true;
                 let mut all = Batch::new();
                 all.push("BEGIN IMMEDIATE", Vec::new());
                 all.statements.extend(batch.statements);
@@ -362,6 +378,9 @@ impl Db {
         let mut writer = self.writer.clone().lock_owned().await;
         if self.pool.is_closed() {
             return Err(sqlx::Error::PoolClosed);
+        }
+        if writer.open {
+            writer.discard();
         }
         if writer.conn.is_none() {
             let mut conn = sqlx::AnyConnection::connect(&self.url).await?;
@@ -713,5 +732,30 @@ mod tests {
         insert(&mut batch, "four");
         db.write_all(batch).await.unwrap();
         assert_eq!(rows(&db).await, ["four", "one", "two"]);
+    }
+
+    /// A request dropped half-way through its commit (the shopper's connection went away)
+    /// leaves its transaction open on the writing connection; the next writer must neither
+    /// fail nor see that transaction's rows.
+    #[tokio::test]
+    async fn a_writer_cancelled_half_way_leaves_nothing_behind() {
+        let db = scratch().await;
+        let tx = db.begin_write().await.unwrap();
+        let mut batch = Batch::new();
+        insert(&mut batch, "cancelled");
+        // Long enough (a few hundred milliseconds) to be cancelled while it runs; the COMMIT
+        // after it never comes.
+        batch.push(
+            "INSERT INTO t (a, b) SELECT 'slow', MAX(x) FROM (WITH RECURSIVE c(x) AS \
+             (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000000) SELECT x FROM c)",
+            vec![],
+        );
+        let cancelled =
+            tokio::time::timeout(Duration::from_millis(20), tx.commit_with(batch)).await;
+        assert!(cancelled.is_err(), "the commit was cut short");
+        let mut batch = Batch::new();
+        insert(&mut batch, "next");
+        db.write_all(batch).await.unwrap();
+        assert_eq!(rows(&db).await, ["next"]);
     }
 }
