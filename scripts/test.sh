@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test after `make test` has installed and built what they need:
-#   1. unit, storage (SQLite and PostgreSQL) and router tests (cargo test),
+#   1. formatting (`cargo fmt --check`), then unit, storage (SQLite and PostgreSQL) and router
+#      tests (cargo test),
 #   2. end-to-end tests in Debian's chromium against the release server on a fresh database.
 # Exits non-zero if anything failed; the last line is the end-to-end count.
 set -uo pipefail
@@ -20,6 +21,12 @@ tidy() {
   TEST_POSTGRES_URL=$given_postgres scripts/postgres.sh --tidy || true
 }
 trap tidy EXIT
+
+echo "== formatting (cargo fmt --all -- --check)"
+if ! cargo fmt --all -- --check; then
+  echo "!! code is not formatted: run \`make fmt\`; running the tests anyway"
+  status=1
+fi
 
 echo "== unit and storage tests"
 if ! cargo test --workspace --exclude frontend --exclude server --no-fail-fast; then

@@ -16,6 +16,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+if ! rustup component list --installed | grep -q '^rustfmt'; then
+  say "adding rustfmt (make test checks the formatting)"
+  rustup component add rustfmt
+fi
+
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 12 minutes, once per machine)"
   cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"

@@ -329,7 +329,11 @@ async fn drain(url: &str) -> (i64, f64, i64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     conn.close().await.ok();
-    (waiting.unwrap_or_default(), started.elapsed().as_secs_f64(), left)
+    (
+        waiting.unwrap_or_default(),
+        started.elapsed().as_secs_f64(),
+        left,
+    )
 }
 
 #[tokio::main]

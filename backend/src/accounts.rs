@@ -435,7 +435,14 @@ pub async fn login_with_pass(
     } else {
         event::SIGNED_IN
     };
-    activity::record_into(&mut batch, Some(&user_id), signed_in, None, Some(client), now);
+    activity::record_into(
+        &mut batch,
+        Some(&user_id),
+        signed_in,
+        None,
+        Some(client),
+        now,
+    );
     let session = sessions::create_into(&mut batch, state, &user_id, client);
     state.db.write_all(batch).await?;
     if failures > 0 {

@@ -364,7 +364,10 @@ pub async fn prune(db: &crate::Db, now: Timestamp) -> Result<(), sqlx::Error> {
         ("DELETE FROM challenge_paths WHERE at < $1", now - 86_400),
         ("DELETE FROM challenge_passes WHERE expires_at < $1", now),
     ] {
-        sqlx::query(sql).bind(before).execute(&mut *db.writing().await?).await?;
+        sqlx::query(sql)
+            .bind(before)
+            .execute(&mut *db.writing().await?)
+            .await?;
     }
     Ok(())
 }
