@@ -56,28 +56,24 @@ pub struct Db {
 pub struct Writer {
     conn: Option<sqlx::AnyConnection>,
     /// A transaction was begun and has not been seen to end. Still set when the next writer
-    /// gets its turn, the last one was cancelled half-way (a shopper's request dropped when
-    /// the connection went away): that transaction may still be open on the connection.
+    /// gets its turn, the last one failed or was cancelled half-way (a shopper's request
+    /// dropped when the connection went away): that transaction may still be open, so the
+    /// next writer closes the connection (which rolls it back) and opens a fresh one.
     open: bool,
 }
 
 impl Writer {
-    /// Runs `batch`, which ends with a `COMMIT`. If anything fails, the transaction must not
-    /// outlive it.
-    async fn run_or_close(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
-        let done = batch.run(self.conn.as_mut().expect(OPEN)).await;
-        match done {
-            Ok(_) => self.open = false,
-            Err(_) => self.discard(),
-        }
-        done.map(drop)
+    /// The connection, for statements that begin a transaction.
+    fn opening(&mut self) -> &mut sqlx::AnyConnection {
+        self.open = true;
+        self.conn.as_mut().expect(OPEN)
     }
 
-    /// Closes the connection, which rolls back whatever it had open; the next writer opens a
-    /// fresh one.
-    fn discard(&mut self) {
-        self.conn = None;
+    /// Runs `batch`, which ends with a `COMMIT`; the transaction is over once it succeeds.
+    async fn run_to_commit(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
+        batch.run(self.conn.as_mut().expect(OPEN)).await?;
         self.open = false;
+        Ok(())
     }
 }
 
@@ -122,17 +118,13 @@ impl WriteTx {
     /// Runs `batch` and commits: on SQLite in one round trip to the connection's thread (the
     /// statements and the `COMMIT` as one query), then lets the next writer in.
     pub async fn commit_with(mut self, mut batch: Batch) -> Result<(), sqlx::Error> {
-        match &mut self.0 {
+        // Taken out of `self`, which is left with nothing to roll back when dropped.
+        match std::mem::replace(&mut self.0, Turn::Sqlite(None)) {
             Turn::Sqlite(turn) => {
-                let mut writer = turn.take().expect(OPEN);
                 batch.push("COMMIT", Vec::new());
-                writer.run_or_close(batch).await
+                turn.expect(OPEN).run_to_commit(batch).await
             }
-            Turn::Postgres(_) => {
-                let Turn::Postgres(mut tx) = std::mem::replace(&mut self.0, Turn::Sqlite(None))
-                else {
-                    unreachable!()
-                };
+            Turn::Postgres(mut tx) => {
                 batch.run(&mut tx).await?;
                 tx.commit().await
             }
@@ -155,15 +147,14 @@ impl Drop for WriteTx {
             Ok(runtime) => {
                 runtime.spawn(async move {
                     if let Some(conn) = writer.conn.as_mut() {
-                        match conn.execute("ROLLBACK").await {
-                            Ok(_) => writer.open = false,
-                            Err(_) => writer.discard(),
+                        if conn.execute("ROLLBACK").await.is_ok() {
+                            writer.open = false;
                         }
                     }
                 });
             }
-            // No runtime to roll back on: closing the connection rolls back.
-            Err(_) => writer.discard(),
+            // No runtime to roll back on: the next writer replaces the connection.
+            Err(_) => drop(writer),
         }
     }
 }
@@ -296,12 +287,7 @@ impl Db {
         match self.engine {
             Engine::Sqlite => {
                 let mut writer = self.sqlite_turn().await?;
-                writer.open = true;
-                let conn = writer.conn.as_mut().expect(OPEN);
-                if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
-                    writer.discard();
-                    return Err(e);
-                }
+                writer.opening().execute("BEGIN IMMEDIATE").await?;
                 Ok(WriteTx(Turn::Sqlite(Some(writer))))
             }
             Engine::Postgres => Ok(WriteTx(Turn::Postgres(self.pool.begin().await?))),
@@ -326,36 +312,27 @@ impl Db {
             return Ok((tx, row));
         }
         let mut writer = self.sqlite_turn().await?;
-        writer.open = true;
-        let conn = writer.conn.as_mut().expect(OPEN);
         let query = format!("BEGIN IMMEDIATE;\n{sql}");
         // `fetch_all`: through the `Any` driver, `fetch_optional` looks only at the first result
         // of a multi-statement query, the BEGIN's, and answers "no row".
-        match bind_all(sqlx::query(sqlx::AssertSqlSafe(query)), values)
-            .fetch_all(conn)
-            .await
-        {
-            Ok(rows) => Ok((WriteTx(Turn::Sqlite(Some(writer))), rows.into_iter().next())),
-            Err(e) => {
-                // Whether or not the BEGIN ran, closing the connection leaves no transaction.
-                writer.discard();
-                Err(e)
-            }
-        }
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(query)), values)
+            .fetch_all(writer.opening())
+            .await?;
+        Ok((WriteTx(Turn::Sqlite(Some(writer))), rows.into_iter().next()))
     }
 
     /// Runs `batch` as one transaction: on SQLite `BEGIN IMMEDIATE`, the statements and the
     /// `COMMIT` as one query on the writing connection (one thread hand-off in all).
-    pub async fn write_all(&self, batch: Batch) -> Result<(), sqlx::Error> {
+    pub async fn write_all(&self, mut batch: Batch) -> Result<(), sqlx::Error> {
         match self.engine {
             Engine::Sqlite => {
                 let mut writer = self.sqlite_turn().await?;
+                batch
+                    .statements
+                    .insert(0, ("BEGIN IMMEDIATE".into(), Vec::new()));
+                batch.push("COMMIT", Vec::new());
                 writer.open = true;
-                let mut all = Batch::new();
-                all.push("BEGIN IMMEDIATE", Vec::new());
-                all.statements.extend(batch.statements);
-                all.push("COMMIT", Vec::new());
-                writer.run_or_close(all).await
+                writer.run_to_commit(batch).await
             }
             Engine::Postgres => self.begin_write().await?.commit_with(batch).await,
         }
@@ -380,7 +357,8 @@ impl Db {
             return Err(sqlx::Error::PoolClosed);
         }
         if writer.open {
-            writer.discard();
+            writer.conn = None;
+            writer.open = false;
         }
         if writer.conn.is_none() {
             let mut conn = sqlx::AnyConnection::connect(&self.url).await?;
@@ -599,14 +577,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_runs_its_statements_in_order() {
-        let dir = std::env::temp_dir().join(format!("rekey-batch-{}", crate::crypto::new_id()));
-        let db = Db::connect(&format!("sqlite://{}/b.db", dir.display()))
-            .await
-            .unwrap();
-        sqlx::query("CREATE TABLE t (a TEXT, b BIGINT)")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        let db = scratch().await;
         let mut tx = db.begin_write().await.unwrap();
         let mut batch = Batch::new();
         batch
@@ -650,21 +621,24 @@ mod tests {
             .unwrap()
     }
 
-    fn insert(batch: &mut Batch, a: &str) {
-        batch.push("INSERT INTO t (a, b) VALUES ($1, 0)", vec![a.into()]);
+    /// A batch inserting one row per name.
+    fn inserts(names: &[&str]) -> Batch {
+        let mut batch = Batch::new();
+        for a in names {
+            batch.push("INSERT INTO t (a, b) VALUES ($1, 0)", vec![(*a).into()]);
+        }
+        batch
     }
 
     #[tokio::test]
     async fn a_write_left_without_commit_is_rolled_back_before_the_next() {
         let db = scratch().await;
         let mut tx = db.begin_write().await.unwrap();
-        let mut batch = Batch::new();
-        insert(&mut batch, "left");
+        let batch = inserts(&["left"]);
         batch.run(&mut tx).await.unwrap();
         drop(tx);
         let tx = db.begin_write().await.unwrap();
-        let mut batch = Batch::new();
-        insert(&mut batch, "kept");
+        let batch = inserts(&["kept"]);
         tx.commit_with(batch).await.unwrap();
         assert_eq!(rows(&db).await, ["kept"]);
     }
@@ -672,14 +646,11 @@ mod tests {
     #[tokio::test]
     async fn a_batch_that_fails_half_way_writes_nothing_and_the_next_writer_goes_on() {
         let db = scratch().await;
-        let mut batch = Batch::new();
-        insert(&mut batch, "first");
-        insert(&mut batch, "first"); // the same key: fails
+        let batch = inserts(&["first", "first"]); // the same key: fails
         let tx = db.begin_write().await.unwrap();
         assert!(tx.commit_with(batch).await.is_err());
         assert_eq!(rows(&db).await, Vec::<String>::new());
-        let mut batch = Batch::new();
-        insert(&mut batch, "second");
+        let batch = inserts(&["second"]);
         let tx = db.begin_write().await.unwrap();
         tx.commit_with(batch).await.unwrap();
         assert_eq!(rows(&db).await, ["second"]);
@@ -696,23 +667,34 @@ mod tests {
     #[tokio::test]
     async fn a_write_begun_with_a_read_sees_the_row_and_holds_the_transaction() {
         let db = scratch().await;
-        let mut batch = Batch::new();
-        insert(&mut batch, "a");
-        db.begin_write().await.unwrap().commit_with(batch).await.unwrap();
+        let batch = inserts(&["a"]);
+        db.begin_write()
+            .await
+            .unwrap()
+            .commit_with(batch)
+            .await
+            .unwrap();
         let read = "SELECT a FROM t WHERE a = $1";
-        let (tx, row) = db.begin_write_reading(read, vec!["a".into()]).await.unwrap();
+        let (tx, row) = db
+            .begin_write_reading(read, vec!["a".into()])
+            .await
+            .unwrap();
         assert_eq!(col::<String>(&row.unwrap(), "a").unwrap(), "a");
-        let mut batch = Batch::new();
-        insert(&mut batch, "b");
+        let batch = inserts(&["b"]);
         tx.commit_with(batch).await.unwrap();
-        let (mut tx, row) = db.begin_write_reading(read, vec!["z".into()]).await.unwrap();
+        let (mut tx, row) = db
+            .begin_write_reading(read, vec!["z".into()])
+            .await
+            .unwrap();
         assert!(row.is_none());
-        let mut batch = Batch::new();
-        insert(&mut batch, "dropped");
+        let batch = inserts(&["dropped"]);
         batch.run(&mut tx).await.unwrap();
         drop(tx);
         // A first query that fails leaves no transaction behind either.
-        assert!(db.begin_write_reading("SELECT nope FROM t", vec![]).await.is_err());
+        assert!(db
+            .begin_write_reading("SELECT nope FROM t", vec![])
+            .await
+            .is_err());
         db.begin_write().await.unwrap().commit().await.unwrap();
         assert_eq!(rows(&db).await, ["a", "b"]);
     }
@@ -720,16 +702,11 @@ mod tests {
     #[tokio::test]
     async fn a_batch_written_at_once_lands_whole_or_not_at_all() {
         let db = scratch().await;
-        let mut batch = Batch::new();
-        insert(&mut batch, "one");
-        insert(&mut batch, "two");
+        let batch = inserts(&["one", "two"]);
         db.write_all(batch).await.unwrap();
-        let mut batch = Batch::new();
-        insert(&mut batch, "three");
-        insert(&mut batch, "one"); // already there: fails
+        let batch = inserts(&["three", "one"]); // already there: fails
         assert!(db.write_all(batch).await.is_err());
-        let mut batch = Batch::new();
-        insert(&mut batch, "four");
+        let batch = inserts(&["four"]);
         db.write_all(batch).await.unwrap();
         assert_eq!(rows(&db).await, ["four", "one", "two"]);
     }
@@ -741,8 +718,7 @@ mod tests {
     async fn a_writer_cancelled_half_way_leaves_nothing_behind() {
         let db = scratch().await;
         let tx = db.begin_write().await.unwrap();
-        let mut batch = Batch::new();
-        insert(&mut batch, "cancelled");
+        let mut batch = inserts(&["cancelled"]);
         // Long enough (a few hundred milliseconds) to be cancelled while it runs; the COMMIT
         // after it never comes.
         batch.push(
@@ -753,8 +729,7 @@ mod tests {
         let cancelled =
             tokio::time::timeout(Duration::from_millis(20), tx.commit_with(batch)).await;
         assert!(cancelled.is_err(), "the commit was cut short");
-        let mut batch = Batch::new();
-        insert(&mut batch, "next");
+        let batch = inserts(&["next"]);
         db.write_all(batch).await.unwrap();
         assert_eq!(rows(&db).await, ["next"]);
     }
