@@ -9,7 +9,7 @@ mod wasnt_me;
 
 pub use activity::{Activity, ActivityEntry, ActivityPage};
 pub use confirm::ConfirmPage;
-pub use login::LoginPage;
+pub use login::{login_challenge, login_challenge_answer, LoginPage};
 pub use profile::AccountPage;
 pub use register::RegisterPage;
 pub use wasnt_me::{Reported, WasntMePage};

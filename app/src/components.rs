@@ -5,14 +5,14 @@ mod layout;
 mod password;
 mod slider;
 
-pub use field::{FieldError, FormAlert, SubmitButton, TextField};
+pub use field::{FieldError, FormAlert, Live, SubmitButton, TextField};
 pub use layout::Page;
 pub use password::{Checklist, NewPasswordField, PasswordInput, StrengthMeter};
-pub use slider::{Fetch, Later, Slider, SliderAnswer, SliderState, Submit};
+pub use slider::{Slider, SliderFor, SliderState};
 
 use leptos::prelude::*;
 
-/// True once the WebAssembly has taken over the page; false during server rendering and with
+/// True once the WebAssembly has taken over the island; false during server rendering and with
 /// JavaScript off. Controls that only work with scripts (show/hide) stay hidden until then.
 pub fn hydrated() -> ReadSignal<bool> {
     let (ready, set_ready) = signal(false);
@@ -32,4 +32,45 @@ pub(crate) fn keep_typed(input: NodeRef<leptos::html::Input>, value: RwSignal<St
             }
         }
     });
+}
+
+/// Keeps what was typed into the text field `name` for the page load that follows when its
+/// form comes back with an error (a plain post is answered with the same page again, with
+/// `__err` in the address): [`remember`]ed in this tab's session storage while typing, put
+/// back into the empty field then, forgotten on any other page load. A code is never kept (a
+/// wrong one is typed again).
+pub(crate) fn keep_across_errors(input: NodeRef<leptos::html::Input>, name: &str) {
+    let key = typed_key(name);
+    Effect::new(move |_| {
+        let (Some(el), Some(key), Some(storage)) = (input.get(), key.as_deref(), tab_storage())
+        else {
+            return;
+        };
+        let after_error = window()
+            .location()
+            .search()
+            .is_ok_and(|q| q.contains("__err="));
+        if !after_error {
+            let _ = storage.remove_item(key);
+        } else if el.value().is_empty() {
+            if let Ok(Some(kept)) = storage.get_item(key) {
+                el.set_value(&kept);
+            }
+        }
+    });
+}
+
+/// Remembers what is typed into the text field `name` (see [`keep_across_errors`]).
+pub(crate) fn remember(name: &str, typed: &str) {
+    if let (Some(key), Some(storage)) = (typed_key(name), tab_storage()) {
+        let _ = storage.set_item(&key, typed);
+    }
+}
+
+fn typed_key(name: &str) -> Option<String> {
+    (name != "code").then(|| format!("rekey.typed.{name}"))
+}
+
+fn tab_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
 }

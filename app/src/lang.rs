@@ -26,19 +26,30 @@ pub fn provide() -> Locale {
     #[cfg(feature = "ssr")]
     let locale = crate::ssr::language();
     #[cfg(not(feature = "ssr"))]
-    let locale = document()
-        .document_element()
-        .and_then(|html| html.get_attribute("lang"))
-        .and_then(|code| texts::parse(&code))
-        .unwrap_or_default();
+    let locale = written();
     provide_context(PageLanguage(locale));
     locale
 }
 
-/// The language of the page being drawn.
+/// The language of the page being drawn. An island hydrating in the browser has no context
+/// from the page around it: it reads the language the server wrote into `<html lang>`.
 pub fn locale() -> Locale {
-    use_context::<PageLanguage>()
-        .map(|p| p.0)
+    match use_context::<PageLanguage>() {
+        Some(p) => p.0,
+        #[cfg(not(feature = "ssr"))]
+        None => written(),
+        #[cfg(feature = "ssr")]
+        None => Locale::default(),
+    }
+}
+
+/// The language in `<html lang>` (browser only).
+#[cfg(not(feature = "ssr"))]
+fn written() -> Locale {
+    document()
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"))
+        .and_then(|code| texts::parse(&code))
         .unwrap_or_default()
 }
 

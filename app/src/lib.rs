@@ -2,8 +2,9 @@
 //!
 //! Built twice: with `ssr` for the server (server functions run their bodies, and may use the
 //! server-only `backend` crate) and with `hydrate` for the browser (server functions become HTTP
-//! calls). Every form is an `ActionForm`, so it also works as a plain HTML post before the
-//! WebAssembly has loaded or with JavaScript off.
+//! calls). Pages render on the server only; every form is an `ActionForm` posted as plain
+//! HTML, so it works the same before the WebAssembly has loaded or with JavaScript off. Only
+//! the interactive parts are islands (`#[island]`), hydrated in the browser from their props.
 
 pub mod account;
 pub mod components;
@@ -31,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -47,13 +48,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(feature = "ssr")]
     ssr::set_security_policy();
-    // `<html data-hydrated>` once the WebAssembly has taken over (tests and screenshots wait
-    // for it).
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "");
-        }
-    });
     // The page's language, and `<html lang dir>`: see `lang` for how it is chosen.
     let l = lang::provide();
     let dir = if texts::is_rtl(l) { "rtl" } else { "ltr" };

@@ -114,6 +114,21 @@ pub fn language() -> texts::Locale {
     texts::negotiate(chosen.as_deref(), accept)
 }
 
+/// Whether this page is the next step of something the shopper did on this site (a link
+/// followed or a form sent from one of its pages), not the first page of a visit or a form
+/// coming back with an error. The page then puts the focus on its heading, so keyboard and
+/// screen-reader users start at the top of the new step. Gallery frames never take it.
+pub fn arrived_from_step() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|p| {
+        let same_site = p
+            .headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin");
+        let error = p.uri.query().is_some_and(|q| q.contains("__err="));
+        same_site && !error && !p.uri.path().starts_with("/dev/")
+    })
+}
+
 /// Returns `err`, and for script callers sets the HTTP status that fits it.
 ///
 /// A plain form post (JavaScript off) must keep the redirect back to the form that the server

@@ -178,6 +178,11 @@ test('sign-in after five wrong passwords asks for the slider first', async ({ pa
   await expect(handle(page)).toBeVisible();
   await dragAsPerson(page);
   await expect(status(page)).toHaveText('Verified.', { timeout: 20_000 });
+  // The page came back from the server with the slider: the e-mail is kept, the password is
+  // typed again (it is never stored).
+  await expect(page.getByLabel('E-mail')).toHaveValue(email);
+  await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+  await page.getByLabel('Password', { exact: true }).fill(GOOD_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
 });

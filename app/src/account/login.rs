@@ -1,12 +1,8 @@
-use crate::components::{
-    Fetch, FormAlert, Later, Page, PasswordInput, Slider, SliderAnswer, Submit, SubmitButton,
-    TextField,
-};
+use crate::components::{FormAlert, Page, PasswordInput, Slider, SliderFor, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
 use crate::lang::{link, locale, td_string};
 use domain::pow::Puzzle;
 use leptos::prelude::*;
-use std::sync::Arc;
 
 /// Checks the e-mail and password; on success sets the session cookie and goes to `/account`.
 /// After repeated failures the address also needs `pass`, from a passed slider challenge.
@@ -108,11 +104,9 @@ pub fn LoginPage() -> impl IntoView {
     crate::fixture::seed(action, crate::fixture::current().and_then(|f| f.error));
     let error = action_error(action);
     let notice = crate::fixture::query("notice");
-    let email = RwSignal::new(String::new());
-    let pass = RwSignal::new(String::new());
-    let needs_slider = move || {
-        matches!(error.get(), Some(AccountError::ChallengeRequired)) || !pass.get().is_empty()
-    };
+    // After repeated failures the server answers "ChallengeRequired": the page comes back
+    // with the slider, whose pass fills the hidden `pass` input.
+    let needs_slider = move || matches!(error.get(), Some(AccountError::ChallengeRequired));
     let l = locale();
     let notice = move || match notice.get().as_deref() {
         Some("signed-out") => Some(td_string!(l, login.signed_out)),
@@ -130,7 +124,6 @@ pub fn LoginPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                     maxlength=254
-                    value=email
                     error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
                 />
                 <PasswordInput
@@ -142,26 +135,9 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="form__aside">
                     <a href="/recover">{td_string!(l, login.forgot)}</a>
                 </p>
-                <input type="hidden" name="pass" prop:value=move || pass.get() />
+                <input type="hidden" name="pass" id="login-pass" value="" />
                 <Show when=needs_slider>
-                    <Slider
-                        fetch=Arc::new(move || {
-                            Box::pin(async move { login_challenge(email.get_untracked()).await.ok() })
-                                as Later<Option<Puzzle>>
-                        }) as Fetch
-                        submit=Arc::new(move |a: SliderAnswer| {
-                            Box::pin(async move {
-                                let extra = a.extra_nonce.map(|n| n.to_string()).unwrap_or_default();
-                                match login_challenge_answer(email.get_untracked(), a.token, a.movement, a.nonce, extra).await {
-                                    Ok(Some(p)) => {
-                                        pass.set(p);
-                                        true
-                                    }
-                                    _ => false,
-                                }
-                            }) as Later<bool>
-                        }) as Submit
-                    />
+                    <Slider purpose=SliderFor::SignIn />
                 </Show>
                 <SubmitButton label=td_string!(l, login.submit) pending=action.pending() />
             </ActionForm>

@@ -1,7 +1,6 @@
-use crate::components::{FormAlert, NewPasswordField, Page, SubmitButton, TextField};
+use crate::components::{FormAlert, Live, NewPasswordField, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
 use crate::lang::{link, locale, td_string};
-use domain::Email;
 use leptos::prelude::*;
 
 /// Starts a sign-up: the same answer whether or not the address is taken (see `backend::accounts`).
@@ -39,22 +38,7 @@ pub fn RegisterPage() -> impl IntoView {
     crate::fixture::seed(action, crate::fixture::current().and_then(|f| f.error));
     let error = action_error(action);
     let policy = crate::fixture::password_policy();
-    let email = RwSignal::new(String::new());
-    let email_live_error = RwSignal::new(None::<String>);
     let l = locale();
-    let check_email = move |typed: String| {
-        email_live_error.set(match typed.trim() {
-            "" => None,
-            t => Email::parse(t)
-                .err()
-                .map(|e| texts::email_error(l, e).to_string()),
-        });
-    };
-    let email_error = Signal::derive(move || {
-        email_live_error
-            .get()
-            .or_else(|| error.get().and_then(|e| e.for_field(Field::Email, l)))
-    });
     view! {
         <Page title=td_string!(l, register.title)>
             <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
@@ -65,15 +49,13 @@ pub fn RegisterPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="email"
                     maxlength=254
-                    value=email
-                    on_blur=check_email
-                    error=email_error
+                    live=Live::Email
+                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
                 />
                 <Transition fallback=|| ()>
                     <NewPasswordField
                         name="password"
                         policy=policy
-                        email=email
                         error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
                     />
                 </Transition>

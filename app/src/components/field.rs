@@ -1,4 +1,12 @@
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What a field checks by itself in the browser when it loses focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Live {
+    /// That it reads as an e-mail address.
+    Email,
+}
 
 /// A labelled input with a hint and an error tied to it for screen readers.
 #[component]
@@ -14,16 +22,76 @@ pub fn TextField(
     /// An extra class for the input (e.g. the large code input).
     #[prop(optional)]
     class: Option<&'static str>,
-    /// The current error, from live checks or from the server.
+    /// The error from the server (the page is drawn once, on the server).
     #[prop(into)]
     error: Signal<Option<String>>,
-    /// Bound to the input's value, so other parts of the page can react while typing.
+    /// A check the field makes by itself when it loses focus.
     #[prop(optional)]
-    value: Option<RwSignal<String>>,
-    /// Run when the field loses focus, with its value (live validation).
-    #[prop(optional, into)]
-    on_blur: Option<Callback<String>>,
+    live: Option<Live>,
 ) -> impl IntoView {
+    let field = Field {
+        label: label.to_string(),
+        name: name.to_string(),
+        input_type: input_type.to_string(),
+        autocomplete: autocomplete.to_string(),
+        inputmode: inputmode.map(str::to_string),
+        hint: hint.map(str::to_string),
+        maxlength,
+        class: class.map(str::to_string),
+        error: error.get_untracked(),
+        typed: crate::fixture::typed(name),
+        live,
+        focus: false,
+    };
+    let field = Field {
+        focus: takes_focus(&field.error),
+        ..field
+    };
+    view! { <TextInput field=field /> }
+}
+
+/// Everything a [`TextInput`] island is drawn from (its props travel to the browser as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Field {
+    label: String,
+    name: String,
+    input_type: String,
+    autocomplete: String,
+    inputmode: Option<String>,
+    hint: Option<String>,
+    maxlength: Option<usize>,
+    class: Option<String>,
+    error: Option<String>,
+    typed: Option<String>,
+    live: Option<Live>,
+    /// The form came back with an error here: the focus starts in this field.
+    focus: bool,
+}
+
+/// Whether a field with this error from the server takes the focus when the page loads (the
+/// first such field does; the gallery's fixtures never take it).
+pub(crate) fn takes_focus(error: &Option<String>) -> bool {
+    error.is_some() && crate::fixture::current().is_none()
+}
+
+/// The input of a [`TextField`], hydrated: it checks itself on blur, and it keeps what was
+/// typed across the page load after a form comes back with an error.
+#[island]
+fn TextInput(field: Field) -> impl IntoView {
+    let Field {
+        label,
+        name,
+        input_type,
+        autocomplete,
+        inputmode,
+        hint,
+        maxlength,
+        class,
+        error,
+        typed,
+        live,
+        focus,
+    } = field;
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -31,13 +99,21 @@ pub fn TextField(
         Some(_) => format!("{hint_id} {error_id}"),
         None => error_id.clone(),
     };
-    let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
-    let typed = crate::fixture::typed(name);
-    if let Some(t) = typed.clone() {
-        value.set(t);
-    }
+    let l = crate::lang::locale();
+    let live_error = RwSignal::new(None::<String>);
+    let error = Signal::derive(move || live_error.get().or_else(|| error.clone()));
     let input = NodeRef::<leptos::html::Input>::new();
-    super::keep_typed(input, value);
+    super::keep_across_errors(input, &name);
+    let check = move |typed: String| {
+        if live == Some(Live::Email) {
+            live_error.set(match typed.trim() {
+                "" => None,
+                t => domain::Email::parse(t)
+                    .err()
+                    .map(|e| texts::email_error(l, e).to_string()),
+            });
+        }
+    };
     view! {
         <div class="field" class:field--invalid=move || error.get().is_some()>
             <label class="field__label" for=id.clone()>
@@ -51,20 +127,20 @@ pub fn TextField(
                     None => "field__input".to_string(),
                 }
                 id=id
-                name=name
+                name=name.clone()
                 type=input_type
                 autocomplete=autocomplete
                 inputmode=inputmode
                 maxlength=maxlength
                 value=typed
+                autofocus=focus
                 aria-describedby=described_by
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                on:input:target=move |ev| value.set(ev.target().value())
-                on:blur:target=move |ev| {
-                    if let Some(cb) = on_blur {
-                        cb.run(ev.target().value());
-                    }
+                on:input:target={
+                    let name = name.clone();
+                    move |ev| super::remember(&name, &ev.target().value())
                 }
+                on:blur:target=move |ev| check(ev.target().value())
             />
             <FieldError id=error_id error=error />
         </div>

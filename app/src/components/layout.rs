@@ -1,10 +1,6 @@
 use crate::lang::{link, locale, td_string, LanguageMenu};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Set once the first page has been shown in this browser tab (the WebAssembly's memory).
-static SHOWN_ONE: AtomicBool = AtomicBool::new(false);
 
 /// The frame of every screen: the shop's header and one card with the step's heading.
 #[component]
@@ -13,18 +9,14 @@ pub fn Page(
     title: &'static str,
     children: Children,
 ) -> impl IntoView {
-    // After moving to another step without a page load, focus goes to the new step's heading,
-    // so keyboard and screen-reader users start at the top of what changed. The first page
-    // of a visit keeps the browser's own focus.
-    let heading = NodeRef::<leptos::html::H1>::new();
+    // Every step is a page load: when it follows something done on this site, the focus
+    // starts on the new step's heading (see `ssr::arrived_from_step`); the first page of a
+    // visit keeps the browser's own focus.
+    #[cfg(feature = "ssr")]
+    let step = crate::ssr::arrived_from_step();
+    #[cfg(not(feature = "ssr"))]
+    let step = false;
     let l = locale();
-    Effect::new(move |_| {
-        if let Some(h) = heading.get() {
-            if SHOWN_ONE.swap(true, Ordering::Relaxed) {
-                let _ = h.focus();
-            }
-        }
-    });
     view! {
         <Title text=title />
         <header class="site-header">
@@ -36,7 +28,7 @@ pub fn Page(
         </header>
         <main class="page">
             <section class="card" aria-labelledby="page-title">
-                <h1 class="card__title" id="page-title" tabindex="-1" node_ref=heading>
+                <h1 class="card__title" id="page-title" tabindex="-1" autofocus=step>
                     {title}
                 </h1>
                 {children()}

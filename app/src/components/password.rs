@@ -10,10 +10,59 @@ pub fn PasswordInput(
     name: &'static str,
     /// `current-password` for sign-in, `new-password` for a new one (password managers).
     autocomplete: &'static str,
-    #[prop(into)] error: Signal<Option<String>>,
-    #[prop(optional)] value: Option<RwSignal<String>>,
+    /// The error from the server (the page is drawn once, on the server).
+    #[prop(into)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <PasswordBox
+            label=label.to_string()
+            name=name.to_string()
+            autocomplete=autocomplete.to_string()
+            focus=super::field::takes_focus(&error.get_untracked())
+            error=error.get_untracked()
+            typed=crate::fixture::typed(name)
+        />
+    }
+}
+
+/// The island of a [`PasswordInput`]: the show/hide toggle works in the browser.
+#[island]
+fn PasswordBox(
+    label: String,
+    name: String,
+    autocomplete: String,
+    error: Option<String>,
+    typed: Option<String>,
+    focus: bool,
+) -> impl IntoView {
+    let value = RwSignal::new(typed.clone().unwrap_or_default());
+    view! {
+        <PasswordControl
+            label=label
+            name=name
+            autocomplete=autocomplete
+            focus=focus
+            error=error
+            typed=typed
+            value=value
+            described_by=None
+        />
+    }
+}
+
+/// The input and its toggle, inside an island; `value` follows what is typed.
+#[component]
+fn PasswordControl(
+    label: String,
+    name: String,
+    autocomplete: String,
+    error: Option<String>,
+    typed: Option<String>,
+    /// The form came back with an error here: the focus starts in this field.
+    focus: bool,
+    value: RwSignal<String>,
     /// Extra ids the input is described by (the checklist and meter).
-    #[prop(optional)]
     described_by: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -24,11 +73,7 @@ pub fn PasswordInput(
     };
     let shown = RwSignal::new(false);
     let ready = hydrated();
-    let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
-    let typed = crate::fixture::typed(name);
-    if let Some(t) = typed.clone() {
-        value.set(t);
-    }
+    let error = Signal::derive(move || error.clone());
     let input = NodeRef::<leptos::html::Input>::new();
     super::keep_typed(input, value);
     let l = locale();
@@ -50,6 +95,7 @@ pub fn PasswordInput(
                     autocapitalize="off"
                     spellcheck="false"
                     value=typed
+                    autofocus=focus
                     aria-describedby=described
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                         on:input:target=move |ev| value.set(ev.target().value())
@@ -142,29 +188,77 @@ pub fn NewPasswordField(
     label: Option<&'static str>,
     name: &'static str,
     #[prop(into)] policy: Signal<Policy>,
-    /// What the person typed as their e-mail (the password may not be it).
+    /// The account's e-mail when the server knows it (the password may not be it); without
+    /// it, what is typed into the page's e-mail field.
+    #[prop(optional)]
+    email: Option<String>,
+    /// The error from the server (the page is drawn once, on the server).
     #[prop(into)]
-    email: Signal<String>,
-    #[prop(into)] error: Signal<Option<String>>,
-    #[prop(optional)] value: Option<RwSignal<String>>,
+    error: Signal<Option<String>>,
 ) -> impl IntoView {
     let label = label.unwrap_or_else(|| td_string!(locale(), field.password));
-    let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
-    let rules = Signal::derive(move || rule_results(policy.get(), &value.get(), &email.get()));
+    view! {
+        <NewPassword
+            label=label.to_string()
+            name=name.to_string()
+            policy=policy.get_untracked()
+            email=email
+            focus=super::field::takes_focus(&error.get_untracked())
+            error=error.get_untracked()
+            typed=crate::fixture::typed(name)
+        />
+    }
+}
+
+/// The island of a [`NewPasswordField`]: the checklist and meter follow the typing.
+#[island]
+fn NewPassword(
+    label: String,
+    name: String,
+    policy: Policy,
+    email: Option<String>,
+    error: Option<String>,
+    typed: Option<String>,
+    focus: bool,
+) -> impl IntoView {
+    let value = RwSignal::new(typed.clone().unwrap_or_default());
+    // Read when the password changes: the e-mail field is another island of the same form.
+    let email = move || email.clone().unwrap_or_else(typed_email);
+    let rules = Signal::derive({
+        let email = email.clone();
+        move || rule_results(policy, &value.get(), &email())
+    });
     let strength = Signal::derive(move || {
-        let email = email.get();
+        let email = email();
         strength(&value.get(), &[email.as_str()])
     });
     view! {
-        <PasswordInput
+        <PasswordControl
             label=label
             name=name
-            autocomplete="new-password"
+            autocomplete="new-password".to_string()
+            focus=focus
             error=error
+            typed=typed
             value=value
-            described_by="password-rules password-strength"
+            described_by=Some("password-rules password-strength")
         />
         <StrengthMeter strength=strength />
         <Checklist rules=rules policy=policy />
     }
+}
+
+/// What is typed into the page's e-mail field (empty on the server and when there is none).
+fn typed_email() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(input) = document()
+            .get_element_by_id("field-email")
+            .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            return input.value();
+        }
+    }
+    String::new()
 }

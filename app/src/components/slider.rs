@@ -6,7 +6,7 @@ use crate::lang::td_string;
 use domain::pow::{search, Puzzle};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Hashes searched per slice of the proof-of-work (a few milliseconds each).
@@ -100,7 +100,7 @@ fn thin(m: &mut Movement) {
 
 /// An answer ready to send: the movement (JSON) and the proof-of-work solutions.
 #[derive(Debug, Clone)]
-pub struct SliderAnswer {
+struct SliderAnswer {
     pub token: String,
     pub movement: String,
     pub nonce: u32,
@@ -108,7 +108,7 @@ pub struct SliderAnswer {
 }
 
 /// Where the widget stands, for the status line and styles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SliderState {
     Idle,
     Dragging,
@@ -173,16 +173,122 @@ fn when_solved(nonce: RwSignal<Option<u32>>, then: impl FnOnce(u32) + 'static) {
 }
 
 /// A future the widget awaits in the browser.
-pub type Later<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+type Later<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
 /// Gets a new challenge.
-pub type Fetch = std::sync::Arc<dyn Fn() -> Later<Option<Puzzle>> + Send + Sync>;
-/// Sends an answer; resolves to whether it passed (the caller moves on after a pass).
-pub type Submit = std::sync::Arc<dyn Fn(SliderAnswer) -> Later<bool> + Send + Sync>;
+type Fetch = std::sync::Arc<dyn Fn() -> Later<Option<Puzzle>> + Send + Sync>;
+/// Sends an answer; resolves to whether it passed.
+type Submit = std::sync::Arc<dyn Fn(SliderAnswer) -> Later<bool> + Send + Sync>;
 
-/// The slider. Not generic, so the widget is compiled once into the WebAssembly however many
-/// pages use it.
+/// What a passed slider opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SliderFor {
+    /// The recovery flow's next step ("Verify your identity"), where the browser then goes.
+    Recovery,
+    /// The next sign-in for the address typed into the page's e-mail field: the one-time pass
+    /// goes into the form's hidden `pass` input, sent with "Sign in".
+    SignIn,
+    /// Nothing: the gallery's specimen, which fetches no challenge.
+    Show,
+}
+
+/// The slider: server-rendered, then hydrated as an island. In the gallery it is posed from
+/// the fixture's state and fetches nothing.
 #[component]
-pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
+pub fn Slider(purpose: SliderFor) -> impl IntoView {
+    let fixture = crate::fixture::current();
+    let posed = fixture.is_some() || purpose == SliderFor::Show;
+    let pose = fixture.and_then(|f| f.slider);
+    view! { <SliderIsland purpose=purpose posed=posed pose=pose /> }
+}
+
+#[island]
+fn SliderIsland(
+    purpose: SliderFor,
+    posed: bool,
+    pose: Option<(SliderState, f64, bool)>,
+) -> impl IntoView {
+    let (fetch, submit) = ends(purpose);
+    widget(fetch, submit, posed.then_some(pose))
+}
+
+/// Where the widget gets its challenge and sends its answer, for each purpose.
+fn ends(purpose: SliderFor) -> (Fetch, Submit) {
+    use crate::account::{login_challenge, login_challenge_answer};
+    use crate::recover::{recover_challenge, recover_challenge_answer};
+    let extra = |a: &SliderAnswer| a.extra_nonce.map(|n| n.to_string()).unwrap_or_default();
+    match purpose {
+        SliderFor::Recovery => (
+            std::sync::Arc::new(|| {
+                Box::pin(async { recover_challenge().await.ok().flatten() }) as Later<_>
+            }),
+            std::sync::Arc::new(move |a: SliderAnswer| {
+                Box::pin(async move {
+                    let extra = extra(&a);
+                    let passed = matches!(
+                        recover_challenge_answer(a.token, a.movement, a.nonce, extra).await,
+                        Ok(true)
+                    );
+                    if passed {
+                        go_to(domain::recovery::Step::Verify.path());
+                    }
+                    passed
+                }) as Later<bool>
+            }),
+        ),
+        SliderFor::SignIn => (
+            std::sync::Arc::new(|| {
+                Box::pin(async { login_challenge(field_value("field-email")).await.ok() })
+                    as Later<_>
+            }),
+            std::sync::Arc::new(move |a: SliderAnswer| {
+                Box::pin(async move {
+                    let extra = extra(&a);
+                    let email = field_value("field-email");
+                    match login_challenge_answer(email, a.token, a.movement, a.nonce, extra).await {
+                        Ok(Some(pass)) => {
+                            set_field_value("login-pass", &pass);
+                            true
+                        }
+                        _ => false,
+                    }
+                }) as Later<bool>
+            }),
+        ),
+        SliderFor::Show => (
+            std::sync::Arc::new(|| Box::pin(async { None }) as Later<_>),
+            std::sync::Arc::new(|_| Box::pin(async { false }) as Later<bool>),
+        ),
+    }
+}
+
+fn input_by_id(id: &str) -> Option<web_sys::HtmlInputElement> {
+    use leptos::wasm_bindgen::JsCast;
+    document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+}
+
+fn field_value(id: &str) -> String {
+    input_by_id(id).map(|i| i.value()).unwrap_or_default()
+}
+
+fn set_field_value(id: &str, value: &str) {
+    if let Some(input) = input_by_id(id) {
+        input.set_value(value);
+    }
+}
+
+fn go_to(path: &str) {
+    let _ = window().location().set_href(path);
+}
+
+/// The widget. Not generic, so it is compiled once into the WebAssembly. `pose` is the
+/// gallery's: the state, where the handle stands (0 to 1), whether it has the focus.
+fn widget(
+    fetch: Fetch,
+    submit: Submit,
+    pose: Option<Option<(SliderState, f64, bool)>>,
+) -> impl IntoView {
     let ready = super::hydrated();
     // Right-to-left pages mirror the track: the handle starts on the right and goes to the
     // end in reading direction. Positions are measured from the start edge either way, so
@@ -225,9 +331,8 @@ pub fn Slider(fetch: Fetch, submit: Submit) -> impl IntoView {
         }
     };
     // In the gallery the widget is posed from its fixture and fetches nothing.
-    let posed = crate::fixture::current().map(|f| f.slider);
     let handle = NodeRef::<leptos::html::Div>::new();
-    if let Some(pose) = posed {
+    if let Some(pose) = pose {
         Effect::new(move |_| {
             let Some((s, at, focus)) = pose else { return };
             if !ready.get() {

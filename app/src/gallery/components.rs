@@ -1,7 +1,7 @@
 //! The shared components in their states, from fixtures: the top of `/dev/gallery`.
 
 use crate::components::{
-    Checklist, Fetch, FormAlert, Later, PasswordInput, Slider, SliderAnswer, StrengthMeter, Submit,
+    Checklist, FormAlert, PasswordInput, Slider, SliderFor, StrengthMeter,
     SubmitButton, TextField,
 };
 use crate::error::AccountError;
@@ -9,7 +9,6 @@ use crate::lang::{locale, td_string};
 use domain::email::EmailError;
 use domain::password::{rule_results, strength, Policy};
 use leptos::prelude::*;
-use std::sync::Arc;
 
 /// Passwords that show the meter at each score from 0 to 4 (by the real estimator).
 const STRENGTH_FIXTURES: [&str; 6] = [
@@ -35,9 +34,6 @@ pub fn Components() -> impl IntoView {
         AccountError::ChallengeRequired,
         AccountError::Busy,
     ];
-    let never =
-        Arc::new(|| Box::pin(async { None }) as Later<Option<domain::pow::Puzzle>>) as Fetch;
-    let refuse = Arc::new(|_: SliderAnswer| Box::pin(async { false }) as Later<bool>) as Submit;
     let l = locale();
     view! {
             <section class="card gallery__section" id="fields" aria-labelledby="fields-title">
@@ -109,7 +105,7 @@ pub fn Components() -> impl IntoView {
             </section>
             <section class="card gallery__section" id="slider" aria-labelledby="slider-title">
                 <h2 class="card__subtitle" id="slider-title">"Slider (idle; no challenge is fetched here)"</h2>
-                <Slider fetch=never submit=refuse />
+                <Slider purpose=SliderFor::Show />
             </section>
     }
     .into_any()

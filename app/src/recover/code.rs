@@ -1,5 +1,5 @@
 use super::{AtStep, RecoverCheck, RecoverSend};
-use crate::components::{hydrated, FormAlert, Page, SubmitButton, TextField};
+use crate::components::{FormAlert, Page, SubmitButton, TextField};
 use crate::error::{action_error, AccountError, Field};
 use crate::lang::{link, locale, strong, td_string};
 use domain::recovery::Step;
@@ -30,38 +30,21 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
             <AtStep
                 screen=screen
                 body=move |flow| {
-                    let sent = RwSignal::new(flow.code_sent);
                     let phone = flow.phone.clone().unwrap_or_default();
-                    // Live state, seeded from the server and moved on by the two actions.
-                    let remaining = RwSignal::new(flow.resend_in);
-                    let dead = RwSignal::new(flow.code_dead);
-                    let can_send = RwSignal::new(flow.can_send);
-                    Effect::new(move |_| {
-                        match send.value().get() {
-                            Some(Ok(done)) => {
-                                remaining.set(done.resend_in);
-                                dead.set(false);
-                                sent.set(true);
-                            }
-                            Some(Err(AccountError::CoolDown { seconds })) => remaining.set(seconds),
-                            Some(Err(AccountError::TooManyCodes)) => can_send.set(false),
-                            _ => {}
-                        }
-                    });
-                    Effect::new(move |_| {
-                        if let Some(Err(AccountError::RecoveryCodeDead)) = check.value().get() {
-                            dead.set(true);
-                        }
-                    });
-                    // The gallery shows a countdown standing still.
-                    if crate::fixture::current().is_none() {
-                        count_down(remaining);
-                    }
-                    let ready = hydrated();
-                    let first_send = move || sms && !sent.get();
+                    let first_send = sms && !flow.code_sent;
                     let phone_lead = phone.clone();
+                    // A resend's answer comes back as this page: a new cool-down, or "too many".
+                    let remaining = match send_error.get_untracked() {
+                        Some(AccountError::CoolDown { seconds }) => seconds,
+                        _ => flow.resend_in,
+                    };
+                    let can_send = flow.can_send
+                        && !matches!(send_error.get_untracked(), Some(AccountError::TooManyCodes));
+                    let dead = flow.code_dead
+                        || matches!(check_error.get_untracked(), Some(AccountError::RecoveryCodeDead));
+                    let still = crate::fixture::current().is_some();
                     view! {
-                        <Show when=first_send>
+                        <Show when=move || first_send>
                             <p class="card__lead">
                                 {strong(&td_string!(l, recover.code.sms_first, phone = phone.clone(), <b> = "b"))}
                             </p>
@@ -72,7 +55,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                 <SubmitButton label=td_string!(l, recover.code.send_sms) pending=send.pending() />
                             </ActionForm>
                         </Show>
-                        <Show when=move || !first_send()>
+                        <Show when=move || !first_send>
                         <p class="card__lead">
                             {if sms {
                                 strong(&td_string!(l, recover.code.sent_sms, phone = phone_lead.clone(), <b> = "b"))
@@ -99,7 +82,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                         .get()
                                         .and_then(|e| e.for_field(Field::Code, l))
                                         .or_else(|| {
-                                            (dead.get() && check_error.get().is_none())
+                                            (dead && check_error.get().is_none())
                                                 .then(|| AccountError::RecoveryCodeDead.message(l))
                                         })
                                 })
@@ -108,49 +91,31 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                         </ActionForm>
                         <div class="resend">
                             <Show
-                                when=move || can_send.get()
+                                when=move || can_send
                                 fallback=move || {
                                     view! {
                                         <p class="resend__text">{td_string!(l, error.too_many_codes)}</p>
                                     }
                                 }
                             >
-                                <p class="resend__text" class:resend__text--urgent=move || dead.get()>
-                                    {move || {
-                                        if dead.get() {
-                                            td_string!(l, recover.code.replaces)
-                                        } else {
-                                            td_string!(l, recover.code.didnt_get)
-                                        }
+                                <p class="resend__text" class:resend__text--urgent=dead>
+                                    {if dead {
+                                        td_string!(l, recover.code.replaces)
+                                    } else {
+                                        td_string!(l, recover.code.didnt_get)
                                     }}
                                 </p>
                                 <FormAlert error=Signal::derive(move || {
                                     send_error.get().and_then(|e| e.for_form(l))
                                 }) />
                                 <ActionForm action=send attr:class="form form--inline">
-                                    <button
-                                        type="submit"
-                                        class=move || {
-                                            if dead.get() {
-                                                "button button--primary"
-                                            } else {
-                                                "button button--secondary"
-                                            }
-                                        }
-                                        disabled=move || { remaining.get() > 0 }
-                                        aria-busy=move || if send.pending().get() { "true" } else { "false" }
-                                    >
-                                        {move || match remaining.get() {
-                                            0 => td_string!(l, recover.code.resend).to_string(),
-                                            seconds => td_string!(l, recover.code.resend_in, seconds),
-                                        }}
-                                    </button>
+                                    <ResendButton remaining=remaining lead=dead still=still />
                                 </ActionForm>
-                                <Show when=move || { !ready.get() && remaining.get() != 0 }>
-                                    <p class="resend__hint">
-                                        {td_string!(l, recover.code.reload_hint)}
-                                    </p>
-                                </Show>
+                                {(remaining != 0).then(|| view! {
+                                    <noscript>
+                                        <p class="resend__hint">{td_string!(l, recover.code.reload_hint)}</p>
+                                    </noscript>
+                                })}
                             </Show>
                         </div>
                         </Show>
@@ -161,6 +126,30 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                 {link(&td_string!(l, recover.code.wrong_address, <a> = "a"), "/recover")}
             </p>
         </Page>
+    }
+}
+
+/// "Resend code", disabled while its cool-down counts down to zero on screen (the island:
+/// the form around it is a plain post). `lead` draws it as the main button, when the code can
+/// no longer be used; the gallery shows the countdown `still`.
+#[island]
+fn ResendButton(remaining: i64, lead: bool, still: bool) -> impl IntoView {
+    let remaining = RwSignal::new(remaining);
+    if !still {
+        count_down(remaining);
+    }
+    let l = locale();
+    view! {
+        <button
+            type="submit"
+            class=if lead { "button button--primary" } else { "button button--secondary" }
+            disabled=move || { remaining.get() > 0 }
+        >
+            {move || match remaining.get() {
+                0 => td_string!(l, recover.code.resend).to_string(),
+                seconds => td_string!(l, recover.code.resend_in, seconds),
+            }}
+        </button>
     }
 }
 

@@ -29,7 +29,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                                 label=td_string!(l, field.new_password)
                                 name="password"
                                 policy=policy
-                                email=Signal::derive(move || email.clone())
+                                email=email.clone()
                                 error=Signal::derive(move || {
                                     error.get().and_then(|e| e.for_field(Field::Password, l))
                                 })
