@@ -1,4 +1,6 @@
-use crate::components::{FormAlert, Page, PasswordInput, Slider, SliderFor, SubmitButton, TextField};
+use crate::components::{
+    FormAlert, Page, PasswordInput, Slider, SliderFor, SubmitButton, TextField,
+};
 use crate::error::{action_error, AccountError, Field};
 use crate::lang::{link, locale, td_string};
 use domain::pow::Puzzle;

@@ -306,9 +306,11 @@ fn widget(
     let issued_at = RwSignal::new(0.0_f64);
     // How long the last proof-of-work search took (ms), shown as `data-pow-ms` for benchmarks.
     let pow_ms = RwSignal::new(None::<f64>);
-    // The movement being recorded (browser only; never read during server rendering).
-    let rec = StoredValue::new_local(Movement::default());
-    let approach = StoredValue::new_local(Vec::<Sample>::new());
+    // The movement being recorded (browser only). Thread-safe stores all the same: the server
+    // renders this island inside an async response, whose owner may be dropped on another
+    // thread.
+    let rec = StoredValue::new(Movement::default());
+    let approach = StoredValue::new(Vec::<Sample>::new());
     let track = NodeRef::<leptos::html::Div>::new();
 
     let load = {
@@ -389,7 +391,7 @@ fn widget(
     };
 
     // `send` waits for a late challenge by calling itself again; it reaches itself through here.
-    let send_later = StoredValue::new_local(None::<std::rc::Rc<dyn Fn(Movement)>>);
+    let send_later = StoredValue::new(None::<std::sync::Arc<dyn Fn(Movement) + Send + Sync>>);
     let send = {
         let submit = submit.clone();
         let load = load.clone();
@@ -439,7 +441,7 @@ fn widget(
         }
     };
 
-    send_later.set_value(Some(std::rc::Rc::new(send.clone())));
+    send_later.set_value(Some(std::sync::Arc::new(send.clone())));
     let on_down = move |ev: leptos::ev::PointerEvent| {
         if matches!(
             state.get_untracked(),

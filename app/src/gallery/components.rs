@@ -1,8 +1,7 @@
 //! The shared components in their states, from fixtures: the top of `/dev/gallery`.
 
 use crate::components::{
-    Checklist, FormAlert, PasswordInput, Slider, SliderFor, StrengthMeter,
-    SubmitButton, TextField,
+    Checklist, FormAlert, PasswordInput, Slider, SliderFor, StrengthMeter, SubmitButton, TextField,
 };
 use crate::error::AccountError;
 use crate::lang::{locale, td_string};
