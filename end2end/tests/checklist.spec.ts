@@ -68,3 +68,51 @@ test('what was typed before the WebAssembly loaded is kept', async ({ page }) =>
   const rules = page.getByRole('list', { name: 'Password rules' });
   await expect(rules.getByRole('listitem').filter({ hasText: 'A capital letter' })).toContainText(': met');
 });
+
+test('a form that comes back with an error keeps the e-mail, never the password, and focuses the field in error', async ({
+  page,
+}) => {
+  await page.goto('/login');
+  await waitForHydration(page);
+  await page.getByLabel('E-mail').fill('kept@example.com');
+  await page.getByLabel('Password', { exact: true }).fill('Wrong1Password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // A plain post: the same page comes back from the server with the error.
+  await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
+  await expect(page).toHaveURL(/\/login\?.*__err=/);
+  await waitForHydration(page);
+  await expect(page.getByLabel('E-mail')).toHaveValue('kept@example.com');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+
+  // The field the server found wrong takes the focus.
+  await page.getByLabel('E-mail').fill('lin@');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('#field-email-error')).toHaveText('Enter an e-mail address like name@example.com.');
+  await expect(page.getByLabel('E-mail')).toBeFocused();
+
+  // A page reached afresh forgets what was kept: the next error brings nothing back.
+  await page.goto('/login');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/login\?.*__err=/);
+  await expect(page.locator('#field-email-error')).not.toBeEmpty();
+  // Set once the islands have hydrated and run their first effects (the restoring one too).
+  await expect(page.locator('html[data-hydrated]')).toBeAttached();
+  await expect(page.getByLabel('E-mail')).toHaveValue('');
+});
+
+test('the button shows the form is being sent', async ({ page }) => {
+  await page.goto('/recover');
+  await expect(page.locator('html[data-hydrated]')).toBeAttached();
+  const button = page.getByRole('button', { name: 'Continue' });
+  await expect(button).toHaveAttribute('aria-busy', 'false');
+  // Keep the page: the post is cancelled after the button's own listener has seen it (a held
+  // navigation cannot be inspected).
+  await page.locator('form').filter({ has: button }).evaluate((form) =>
+    form.addEventListener('submit', (ev) => ev.preventDefault()),
+  );
+  await page.getByLabel('E-mail').fill('busy@example.com');
+  await button.click();
+  await expect(button).toHaveAttribute('aria-busy', 'true');
+  await expect(page).toHaveURL(/\/recover$/);
+});

@@ -168,25 +168,48 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// The form's main button; marked busy while the request runs. `danger` draws it in the
-/// warning colour, for an action that signs people out or cancels something.
+/// The form's main button; marked busy from the moment its form is sent until the next page
+/// arrives (the form is a plain post). `pending` draws it busy from the start (the gallery's
+/// "submitting" states). `danger` draws it in the warning colour, for an action that signs
+/// people out or cancels something.
 #[component]
 pub fn SubmitButton(
     label: &'static str,
     #[prop(into)] pending: Signal<bool>,
     #[prop(optional)] danger: bool,
 ) -> impl IntoView {
-    let pending = if crate::fixture::submitting() {
-        Signal::derive(|| true)
-    } else {
-        pending
-    };
+    let busy = crate::fixture::submitting() || pending.get_untracked();
+    view! { <SendButton label=label.to_string() busy=busy danger=danger /> }
+}
+
+/// The island of a [`SubmitButton`]: it listens for its form being sent.
+#[island]
+fn SendButton(label: String, busy: bool, danger: bool) -> impl IntoView {
+    let busy = RwSignal::new(busy);
+    let button = NodeRef::<leptos::html::Button>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::{closure::Closure, JsCast};
+        Effect::new(move |_| {
+            let Some(form) = button.get().and_then(|b| b.form()) else {
+                return;
+            };
+            let sent = Closure::<dyn Fn()>::new(move || busy.set(true));
+            let _ = form.add_event_listener_with_callback("submit", sent.as_ref().unchecked_ref());
+            // Lives as long as the page (the form is never removed).
+            sent.forget();
+        });
+        // Back from the browser's page cache, the form is ready again.
+        let shown = window_event_listener(leptos::ev::pageshow, move |_| busy.set(false));
+        on_cleanup(move || shown.remove());
+    }
     view! {
         <button
+            node_ref=button
             type="submit"
             class=if danger { "button button--danger" } else { "button button--primary" }
-            aria-busy=move || if pending.get() { "true" } else { "false" }
-            aria-disabled=move || if pending.get() { "true" } else { "false" }
+            aria-busy=move || if busy.get() { "true" } else { "false" }
+            aria-disabled=move || if busy.get() { "true" } else { "false" }
         >
             {label}
         </button>
