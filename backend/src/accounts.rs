@@ -306,6 +306,8 @@ pub async fn login(
 pub struct SignedIn {
     pub token: String,
     pub user_id: String,
+    /// The device cookie's value: this browser is remembered for the account from now on.
+    pub device: String,
 }
 
 /// The keys a sign-in's counters and slider challenges use: (address, network).
@@ -444,6 +446,8 @@ pub async fn login_with_pass(
         now,
     );
     let session = sessions::create_into(&mut batch, state, &user_id, client);
+    let device =
+        crate::devices::remember_into(&mut batch, state, client.device.as_deref(), &user_id);
     state.db.write_all(batch).await?;
     if failures > 0 {
         limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &account_subject).await?;
@@ -451,6 +455,7 @@ pub async fn login_with_pass(
     Ok(SignedIn {
         token: session,
         user_id,
+        device,
     })
 }
 

@@ -3,6 +3,7 @@
 //! the text message for a browser the account already used.
 
 use crate::crypto::{constant_time_eq, new_token, token_hash};
+use crate::db::Batch;
 use crate::state::AppState;
 
 /// Name of the device cookie.
@@ -42,21 +43,33 @@ pub async fn remember(
     cookie: Option<&str>,
     user_id: &str,
 ) -> Result<String, sqlx::Error> {
+    let mut batch = Batch::new();
+    let value = remember_into(&mut batch, state, cookie, user_id);
+    state.db.write_all(batch).await?;
+    Ok(value)
+}
+
+/// [`remember`] as a statement of `batch` (a sign-in writes it with its session).
+pub fn remember_into(
+    batch: &mut Batch,
+    state: &AppState,
+    cookie: Option<&str>,
+    user_id: &str,
+) -> String {
     let id = cookie
         .and_then(|c| verify(state, c))
         .unwrap_or_else(new_token);
-    let now = state.clock.now();
-    sqlx::query(
+    batch.push(
         "INSERT INTO known_devices (device_hash, user_id, last_seen_at) VALUES ($1, $2, $3) \
          ON CONFLICT (device_hash, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
-    )
-    .bind(token_hash(&id))
-    .bind(user_id)
-    .bind(now)
-    .execute(&mut *state.db.writing().await?)
-    .await?;
+        vec![
+            token_hash(&id).into(),
+            user_id.into(),
+            state.clock.now().into(),
+        ],
+    );
     let mac = state.secret.mac("device", &[id.as_bytes()]);
-    Ok(format!("{id}.{mac}"))
+    format!("{id}.{mac}")
 }
 
 /// The `Set-Cookie` value for a device cookie.

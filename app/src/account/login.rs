@@ -22,7 +22,8 @@ pub async fn login(
     match accounts::login_with_pass(&state, &email, &password, &client, pass.as_deref()).await {
         Ok(signed_in) => {
             set_cookie(&backend::sessions::set_cookie(&state, &signed_in.token));
-            crate::ssr::remember_device(&state, &signed_in.user_id).await;
+            // Written with the session: this browser is known to the account from now on.
+            set_cookie(&backend::devices::cookie_header(&state, &signed_in.device));
             leptos_axum::redirect("/account");
             Ok(())
         }
