@@ -29,7 +29,8 @@ pub fn TextField(
     #[prop(optional)]
     live: Option<Live>,
 ) -> impl IntoView {
-    let field = Field {
+    let error = error.get_untracked();
+    let field = TextSpec {
         label: label.to_string(),
         name: name.to_string(),
         input_type: input_type.to_string(),
@@ -38,21 +39,17 @@ pub fn TextField(
         hint: hint.map(str::to_string),
         maxlength,
         class: class.map(str::to_string),
-        error: error.get_untracked(),
+        focus: takes_focus(&error),
+        error,
         typed: crate::fixture::typed(name),
         live,
-        focus: false,
-    };
-    let field = Field {
-        focus: takes_focus(&field.error),
-        ..field
     };
     view! { <TextInput field=field /> }
 }
 
 /// Everything a [`TextInput`] island is drawn from (its props travel to the browser as JSON).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Field {
+struct TextSpec {
     label: String,
     name: String,
     input_type: String,
@@ -77,8 +74,8 @@ pub(crate) fn takes_focus(error: &Option<String>) -> bool {
 /// The input of a [`TextField`], hydrated: it checks itself on blur, and it keeps what was
 /// typed across the page load after a form comes back with an error.
 #[island]
-fn TextInput(field: Field) -> impl IntoView {
-    let Field {
+fn TextInput(field: TextSpec) -> impl IntoView {
+    let TextSpec {
         label,
         name,
         input_type,

@@ -14,13 +14,14 @@ pub fn PasswordInput(
     #[prop(into)]
     error: Signal<Option<String>>,
 ) -> impl IntoView {
+    let error = error.get_untracked();
     view! {
         <PasswordBox
             label=label.to_string()
             name=name.to_string()
             autocomplete=autocomplete.to_string()
-            focus=super::field::takes_focus(&error.get_untracked())
-            error=error.get_untracked()
+            focus=super::field::takes_focus(&error)
+            error=error
             typed=crate::fixture::typed(name)
         />
     }
@@ -197,14 +198,15 @@ pub fn NewPasswordField(
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let label = label.unwrap_or_else(|| td_string!(locale(), field.password));
+    let error = error.get_untracked();
     view! {
         <NewPassword
             label=label.to_string()
             name=name.to_string()
             policy=policy.get_untracked()
             email=email
-            focus=super::field::takes_focus(&error.get_untracked())
-            error=error.get_untracked()
+            focus=super::field::takes_focus(&error)
+            error=error
             typed=crate::fixture::typed(name)
         />
     }
