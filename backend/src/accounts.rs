@@ -334,13 +334,21 @@ pub async fn login_with_pass(
     }
     let (account_subject, network_subject) = login_subjects(state, &email, &client.network);
     let now = state.clock.now();
-    // The account and both failure counts in one round trip (the same query whether or not
-    // the address has an account).
+    // The account, both failure counts and whether this browser is known to the account, in
+    // one round trip (the same query whether or not the address has an account).
+    let device = client
+        .device
+        .as_deref()
+        .and_then(|c| crate::devices::verify(state, c))
+        .map(|id| crate::crypto::token_hash(&id))
+        .unwrap_or_default();
     let row = sqlx::query(
         "SELECT u.id, u.password_hash, \
          (SELECT COUNT(*) FROM attempts WHERE kind = $2 AND subject = $3 AND at > $6) AS failures, \
          (SELECT MAX(at) FROM attempts WHERE kind = $2 AND subject = $3 AND at > $6) AS latest, \
-         (SELECT COUNT(*) FROM attempts WHERE kind = $4 AND subject = $5 AND at > $6) AS network_failures \
+         (SELECT COUNT(*) FROM attempts WHERE kind = $4 AND subject = $5 AND at > $6) AS network_failures, \
+         (SELECT COUNT(*) FROM known_devices d WHERE d.device_hash = $7 AND d.user_id = u.id \
+          AND d.last_seen_at > $8) AS known_device \
          FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_key = $1",
     )
     .bind(email.key())
@@ -349,6 +357,8 @@ pub async fn login_with_pass(
     .bind(kind::LOGIN_FAIL_NETWORK)
     .bind(&network_subject)
     .bind(now - state.config.login_window_secs)
+    .bind(device)
+    .bind(now - state.config.device_days * 86_400)
     .fetch_one(state.db.pool())
     .await?;
     let failures: i64 = col(&row, "failures")?;
@@ -400,7 +410,7 @@ pub async fn login_with_pass(
         limits::record(&state.db, kind::LOGIN_FAIL_NETWORK, &network_subject, now).await?;
         return Err(LoginError::Incorrect);
     };
-    let new_device = !crate::devices::is_known(state, client.device.as_deref(), &user_id).await?;
+    let new_device = col::<i64>(&row, "known_device")? == 0;
     // Every write of a sign-in in one batch: on SQLite, BEGIN, the statements and COMMIT go to
     // the writing connection as one query.
     let mut batch = Batch::new();
