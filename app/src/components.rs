@@ -74,3 +74,33 @@ fn typed_key(name: &str) -> Option<String> {
 fn tab_storage() -> Option<web_sys::Storage> {
     window().session_storage().ok().flatten()
 }
+
+/// The value of the page's input `id` — a field of another island of the same form; empty on
+/// the server and when there is none.
+pub(crate) fn input_value(id: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(input) = input_by_id(id) {
+        return input.value();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+    String::new()
+}
+
+/// Sets the value of the page's input `id` (in the browser).
+pub(crate) fn set_input_value(id: &str, value: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(input) = input_by_id(id) {
+        input.set_value(value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, value);
+}
+
+#[cfg(feature = "hydrate")]
+fn input_by_id(id: &str) -> Option<web_sys::HtmlInputElement> {
+    use leptos::wasm_bindgen::JsCast;
+    document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+}

@@ -2,6 +2,7 @@ use super::{hydrated, FieldError};
 use crate::lang::{locale, td_string};
 use domain::password::{rule_results, strength, Policy, RuleResult, Strength};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// A password input with a show/hide toggle (a real button with a pressed state).
 #[component]
@@ -14,47 +15,12 @@ pub fn PasswordInput(
     #[prop(into)]
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let error = error.get_untracked();
-    view! {
-        <PasswordBox
-            label=label.to_string()
-            name=name.to_string()
-            autocomplete=autocomplete.to_string()
-            focus=super::field::takes_focus(&error)
-            error=error
-            typed=crate::fixture::typed(name)
-        />
-    }
+    view! { <PasswordBox field=PasswordSpec::drawn(label, name, autocomplete, error) /> }
 }
 
-/// The island of a [`PasswordInput`]: the show/hide toggle works in the browser.
-#[island]
-fn PasswordBox(
-    label: String,
-    name: String,
-    autocomplete: String,
-    error: Option<String>,
-    typed: Option<String>,
-    focus: bool,
-) -> impl IntoView {
-    let value = RwSignal::new(typed.clone().unwrap_or_default());
-    view! {
-        <PasswordControl
-            label=label
-            name=name
-            autocomplete=autocomplete
-            focus=focus
-            error=error
-            typed=typed
-            value=value
-            described_by=None
-        />
-    }
-}
-
-/// The input and its toggle, inside an island; `value` follows what is typed.
-#[component]
-fn PasswordControl(
+/// What a password field is drawn from (an island's props, sent to the browser as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PasswordSpec {
     label: String,
     name: String,
     autocomplete: String,
@@ -62,10 +28,46 @@ fn PasswordControl(
     typed: Option<String>,
     /// The form came back with an error here: the focus starts in this field.
     focus: bool,
+}
+
+impl PasswordSpec {
+    /// On the server: the field with the error the page came back with.
+    fn drawn(label: &str, name: &str, autocomplete: &str, error: Signal<Option<String>>) -> Self {
+        let error = error.get_untracked();
+        Self {
+            label: label.to_string(),
+            name: name.to_string(),
+            autocomplete: autocomplete.to_string(),
+            focus: super::field::takes_focus(&error),
+            error,
+            typed: crate::fixture::typed(name),
+        }
+    }
+}
+
+/// The island of a [`PasswordInput`]: the show/hide toggle works in the browser.
+#[island]
+fn PasswordBox(field: PasswordSpec) -> impl IntoView {
+    let value = RwSignal::new(field.typed.clone().unwrap_or_default());
+    view! { <PasswordControl field=field value=value described_by=None /> }
+}
+
+/// The input and its toggle, inside an island; `value` follows what is typed.
+#[component]
+fn PasswordControl(
+    field: PasswordSpec,
     value: RwSignal<String>,
     /// Extra ids the input is described by (the checklist and meter).
     described_by: Option<&'static str>,
 ) -> impl IntoView {
+    let PasswordSpec {
+        label,
+        name,
+        autocomplete,
+        error,
+        typed,
+        focus,
+    } = field;
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let described = match described_by {
@@ -198,34 +200,25 @@ pub fn NewPasswordField(
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let label = label.unwrap_or_else(|| td_string!(locale(), field.password));
-    let error = error.get_untracked();
     view! {
         <NewPassword
-            label=label.to_string()
-            name=name.to_string()
+            field=PasswordSpec::drawn(label, name, "new-password", error)
             policy=policy.get_untracked()
             email=email
-            focus=super::field::takes_focus(&error)
-            error=error
-            typed=crate::fixture::typed(name)
         />
     }
 }
 
 /// The island of a [`NewPasswordField`]: the checklist and meter follow the typing.
 #[island]
-fn NewPassword(
-    label: String,
-    name: String,
-    policy: Policy,
-    email: Option<String>,
-    error: Option<String>,
-    typed: Option<String>,
-    focus: bool,
-) -> impl IntoView {
-    let value = RwSignal::new(typed.clone().unwrap_or_default());
+fn NewPassword(field: PasswordSpec, policy: Policy, email: Option<String>) -> impl IntoView {
+    let value = RwSignal::new(field.typed.clone().unwrap_or_default());
     // Read when the password changes: the e-mail field is another island of the same form.
-    let email = move || email.clone().unwrap_or_else(typed_email);
+    let email = move || {
+        email
+            .clone()
+            .unwrap_or_else(|| super::input_value("field-email"))
+    };
     let rules = Signal::derive({
         let email = email.clone();
         move || rule_results(policy, &value.get(), &email())
@@ -236,31 +229,11 @@ fn NewPassword(
     });
     view! {
         <PasswordControl
-            label=label
-            name=name
-            autocomplete="new-password".to_string()
-            focus=focus
-            error=error
-            typed=typed
+            field=field
             value=value
             described_by=Some("password-rules password-strength")
         />
         <StrengthMeter strength=strength />
         <Checklist rules=rules policy=policy />
     }
-}
-
-/// What is typed into the page's e-mail field (empty on the server and when there is none).
-fn typed_email() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        if let Some(input) = document()
-            .get_element_by_id("field-email")
-            .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
-            return input.value();
-        }
-    }
-    String::new()
 }

@@ -237,16 +237,19 @@ fn ends(purpose: SliderFor) -> (Fetch, Submit) {
         ),
         SliderFor::SignIn => (
             std::sync::Arc::new(|| {
-                Box::pin(async { login_challenge(field_value("field-email")).await.ok() })
-                    as Later<_>
+                Box::pin(async {
+                    login_challenge(super::input_value("field-email"))
+                        .await
+                        .ok()
+                }) as Later<_>
             }),
             std::sync::Arc::new(move |a: SliderAnswer| {
                 Box::pin(async move {
                     let extra = extra(&a);
-                    let email = field_value("field-email");
+                    let email = super::input_value("field-email");
                     match login_challenge_answer(email, a.token, a.movement, a.nonce, extra).await {
                         Ok(Some(pass)) => {
-                            set_field_value("login-pass", &pass);
+                            super::set_input_value("login-pass", &pass);
                             true
                         }
                         _ => false,
@@ -258,23 +261,6 @@ fn ends(purpose: SliderFor) -> (Fetch, Submit) {
             std::sync::Arc::new(|| Box::pin(async { None }) as Later<_>),
             std::sync::Arc::new(|_| Box::pin(async { false }) as Later<bool>),
         ),
-    }
-}
-
-fn input_by_id(id: &str) -> Option<web_sys::HtmlInputElement> {
-    use leptos::wasm_bindgen::JsCast;
-    document()
-        .get_element_by_id(id)
-        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
-}
-
-fn field_value(id: &str) -> String {
-    input_by_id(id).map(|i| i.value()).unwrap_or_default()
-}
-
-fn set_field_value(id: &str, value: &str) {
-    if let Some(input) = input_by_id(id) {
-        input.set_value(value);
     }
 }
 
