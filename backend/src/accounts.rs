@@ -336,12 +336,7 @@ pub async fn login_with_pass(
     let now = state.clock.now();
     // The account, both failure counts and whether this browser is known to the account, in
     // one round trip (the same query whether or not the address has an account).
-    let device = client
-        .device
-        .as_deref()
-        .and_then(|c| crate::devices::verify(state, c))
-        .map(|id| crate::crypto::token_hash(&id))
-        .unwrap_or_default();
+    let device = crate::devices::cookie_hash(state, client.device.as_deref()).unwrap_or_default();
     let row = sqlx::query(
         "SELECT u.id, u.password_hash, \
          (SELECT COUNT(*) FROM attempts WHERE kind = $2 AND subject = $3 AND at > $6) AS failures, \
@@ -358,7 +353,7 @@ pub async fn login_with_pass(
     .bind(&network_subject)
     .bind(now - state.config.login_window_secs)
     .bind(device)
-    .bind(now - state.config.device_days * 86_400)
+    .bind(crate::devices::seen_since(state))
     .fetch_one(state.db.pool())
     .await?;
     let failures: i64 = col(&row, "failures")?;

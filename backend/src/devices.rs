@@ -16,21 +16,33 @@ pub fn verify(state: &AppState, cookie: &str) -> Option<String> {
     constant_time_eq(expected.as_bytes(), mac.as_bytes()).then(|| id.to_string())
 }
 
+/// The stored hash of the device id in `cookie`, if its signature is right.
+pub fn cookie_hash(state: &AppState, cookie: Option<&str>) -> Option<String> {
+    cookie
+        .and_then(|c| verify(state, c))
+        .map(|id| token_hash(&id))
+}
+
+/// Devices last seen before this moment are forgotten.
+pub fn seen_since(state: &AppState) -> i64 {
+    state.clock.now() - state.config.device_days * 86_400
+}
+
 /// Whether the browser with `cookie` has been used for `user_id` before.
 pub async fn is_known(
     state: &AppState,
     cookie: Option<&str>,
     user_id: &str,
 ) -> Result<bool, sqlx::Error> {
-    let Some(id) = cookie.and_then(|c| verify(state, c)) else {
+    let Some(hash) = cookie_hash(state, cookie) else {
         return Ok(false);
     };
     let row = sqlx::query(
         "SELECT last_seen_at FROM known_devices WHERE device_hash = $1 AND user_id = $2 AND last_seen_at > $3",
     )
-    .bind(token_hash(&id))
+    .bind(hash)
     .bind(user_id)
-    .bind(state.clock.now() - state.config.device_days * 86_400)
+    .bind(seen_since(state))
     .fetch_optional(state.db.pool())
     .await?;
     Ok(row.is_some())

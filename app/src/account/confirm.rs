@@ -106,7 +106,7 @@ pub fn ConfirmPage() -> impl IntoView {
                     hint=td_string!(l, field.code_hint)
                     error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Code, l)))
                 />
-                <SubmitButton label=td_string!(l, confirm.submit) pending=action.pending() />
+                <SubmitButton label=td_string!(l, confirm.submit) />
             </ActionForm>
             <p class="form-links">
                 {link(&td_string!(l, confirm.no_code, <a> = "a"), "/register")}

@@ -142,7 +142,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Show when=needs_slider>
                     <Slider purpose=SliderFor::SignIn />
                 </Show>
-                <SubmitButton label=td_string!(l, login.submit) pending=action.pending() />
+                <SubmitButton label=td_string!(l, login.submit) />
             </ActionForm>
             <p class="form-links">{link(&td_string!(l, login.new_here, <a> = "a"), "/register")}</p>
         </Page>

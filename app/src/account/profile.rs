@@ -202,7 +202,7 @@ pub fn AccountPage() -> impl IntoView {
                                         autocomplete="current-password"
                                         error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
                                     />
-                                    <SubmitButton label=td_string!(l, account.save_phone) pending=change.pending() />
+                                    <SubmitButton label=td_string!(l, account.save_phone) />
                                 </ActionForm>
                             </Page>
                         }

@@ -68,7 +68,7 @@ pub fn RegisterPage() -> impl IntoView {
                     maxlength=40
                     error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone, l)))
                 />
-                <SubmitButton label=td_string!(l, register.submit) pending=action.pending() />
+                <SubmitButton label=td_string!(l, register.submit) />
             </ActionForm>
             <p class="form-links">{link(&td_string!(l, register.have_account, <a> = "a"), "/login")}</p>
         </Page>

@@ -120,7 +120,6 @@ pub fn WasntMePage() -> impl IntoView {
                                     />
                                     <SubmitButton
                                         label=td_string!(l, wasnt_me.submit)
-                                        pending=secure.pending()
                                         danger=true
                                     />
                                 </ActionForm>

@@ -166,16 +166,16 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
 }
 
 /// The form's main button; marked busy from the moment its form is sent until the next page
-/// arrives (the form is a plain post). `pending` draws it busy from the start (the gallery's
-/// "submitting" states). `danger` draws it in the warning colour, for an action that signs
+/// arrives (the form is a plain post). `busy` draws it busy from the start (the gallery's
+/// "submitting" specimens). `danger` draws it in the warning colour, for an action that signs
 /// people out or cancels something.
 #[component]
 pub fn SubmitButton(
     label: &'static str,
-    #[prop(into)] pending: Signal<bool>,
+    #[prop(optional)] busy: bool,
     #[prop(optional)] danger: bool,
 ) -> impl IntoView {
-    let busy = crate::fixture::submitting() || pending.get_untracked();
+    let busy = busy || crate::fixture::submitting();
     view! { <SendButton label=label.to_string() busy=busy danger=danger /> }
 }
 

@@ -86,8 +86,8 @@ pub fn Components() -> impl IntoView {
             <section class="card gallery__section" id="buttons" aria-labelledby="buttons-title">
                 <h2 class="card__subtitle" id="buttons-title">"Buttons: idle, submitting, secondary, counting down"</h2>
                 <div class="form">
-                    <SubmitButton label=td_string!(l, recover.start.submit) pending=Signal::derive(|| false) />
-                    <SubmitButton label=td_string!(l, recover.password.submit) pending=Signal::derive(|| true) />
+                    <SubmitButton label=td_string!(l, recover.start.submit) />
+                    <SubmitButton label=td_string!(l, recover.password.submit) busy=true />
                     <button type="button" class="button button--secondary">{td_string!(l, account.sign_out_everywhere)}</button>
                     <button type="button" class="button button--secondary" disabled=true>{td_string!(l, recover.code.resend_in, seconds = 42)}</button>
                 </div>

@@ -52,7 +52,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                 send_error.get().and_then(|e| e.for_form(l))
                             }) />
                             <ActionForm action=send attr:class="form">
-                                <SubmitButton label=td_string!(l, recover.code.send_sms) pending=send.pending() />
+                                <SubmitButton label=td_string!(l, recover.code.send_sms) />
                             </ActionForm>
                         </Show>
                         <Show when=move || !first_send>
@@ -87,7 +87,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                         })
                                 })
                             />
-                            <SubmitButton label=td_string!(l, recover.code.submit) pending=check.pending() />
+                            <SubmitButton label=td_string!(l, recover.code.submit) />
                         </ActionForm>
                         <div class="resend">
                             <Show

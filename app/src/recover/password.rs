@@ -42,7 +42,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                                     error.get().and_then(|e| e.for_field(Field::Confirm, l))
                                 })
                             />
-                            <SubmitButton label=td_string!(l, recover.password.submit) pending=action.pending() />
+                            <SubmitButton label=td_string!(l, recover.password.submit) />
                         </ActionForm>
                     }
                 }

@@ -32,7 +32,7 @@ pub fn RecoverPage() -> impl IntoView {
                     maxlength=254
                     error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
                 />
-                <SubmitButton label=td_string!(l, recover.start.submit) pending=action.pending() />
+                <SubmitButton label=td_string!(l, recover.start.submit) />
             </ActionForm>
             <p class="form-links">
                 {link(&td_string!(l, recover.start.remembered, <a> = "a"), "/login")}

@@ -51,10 +51,7 @@ pub fn VerifyPage() -> impl IntoView {
                                 {strong(&td_string!(l, recover.verify.explain, masked = masked.clone(), <b> = "b"))}
                             </p>
                             <ActionForm action=send attr:class="form">
-                                <SubmitButton
-                                    label=td_string!(l, recover.verify.send)
-                                    pending=send.pending()
-                                />
+                                <SubmitButton label=td_string!(l, recover.verify.send) />
                             </ActionForm>
                         </Show>
                     }
