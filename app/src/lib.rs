@@ -46,8 +46,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    #[cfg(feature = "ssr")]
-    ssr::set_security_policy();
     // The page's language, and `<html lang dir>`: see `lang` for how it is chosen.
     let l = lang::provide();
     let dir = if texts::is_rtl(l) { "rtl" } else { "ltr" };

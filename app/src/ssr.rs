@@ -188,28 +188,3 @@ pub async fn remember_device(state: &AppState, user_id: &str) {
         Err(e) => tracing::warn!(error = %e, "remembering a device failed"),
     }
 }
-
-/// Sets this page's Content-Security-Policy: scripts only from this origin or carrying this
-/// response's nonce (the hydration script), WebAssembly compiled from this origin, styles
-/// only from the stylesheet (no inline styles, no inline event handlers), no plugins, forms
-/// post only here, and no framing (the development gallery may frame its own pages).
-pub fn set_security_policy() {
-    let (Some(res), Some(nonce)) = (use_context::<ResponseOptions>(), leptos::nonce::use_nonce())
-    else {
-        return;
-    };
-    let dev = use_context::<AppState>().is_some_and(|s| s.config.is_dev());
-    let dev_page =
-        use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/dev/"));
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'{}; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors {}",
-        // `make dev` reloads the page over a websocket on another port.
-        if dev { " ws:" } else { "" },
-        if dev && dev_page { "'self'" } else { "'none'" },
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-    }
-}

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What the layers need from the configuration.
 #[derive(Debug, Clone)]
@@ -87,8 +87,52 @@ pub fn cross_site(method: &Method, headers: &HeaderMap, public_origin: Option<&s
     }
 }
 
+/// The nonce Leptos drew for the scripts of the page this request renders, handed back to
+/// [`layer`], which writes the page's Content-Security-Policy with it. The policy is written
+/// here, next to the other headers, rather than by the page through `ResponseOptions`: a page
+/// that came back without its policy got the no-scripts one below, and its islands never ran
+/// (seen once under load in the browser runs).
+#[derive(Debug, Clone, Default)]
+pub struct PageNonce(Arc<OnceLock<Arc<str>>>);
+
+impl PageNonce {
+    /// Called in the Leptos context of every request (`crate::app`): passes this render's
+    /// nonce (the one its hydration script carries) to the layer, through the request.
+    pub fn hand_back() {
+        use leptos::prelude::use_context;
+        let (Some(parts), Some(nonce)) = (
+            use_context::<axum::http::request::Parts>(),
+            leptos::nonce::use_nonce(),
+        ) else {
+            return;
+        };
+        if let Some(slot) = parts.extensions.get::<PageNonce>() {
+            // The first render of a request wins; there is only one.
+            let _ = slot.0.set(nonce.as_inner().clone());
+        }
+    }
+}
+
+/// A page's Content-Security-Policy: scripts only from this origin or carrying this response's
+/// nonce (the hydration script), WebAssembly compiled from this origin, styles only from the
+/// stylesheet (no inline styles, no inline event handlers), no plugins, forms post only here,
+/// and no framing (the development gallery may frame its own pages).
+fn page_policy(nonce: &str, dev: bool, dev_page: bool) -> Option<HeaderValue> {
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors {}",
+        // `make dev` reloads the page over a websocket on another port.
+        if dev { " ws:" } else { "" },
+        if dev && dev_page { "'self'" } else { "'none'" },
+    );
+    HeaderValue::from_str(&policy).ok()
+}
+
 /// Refuses cross-site state changes with 403, then adds the security headers.
-pub async fn layer(policy: Policy, req: Request<Body>, next: Next) -> Response {
+pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Response {
+    let nonce = PageNonce::default();
+    req.extensions_mut().insert(nonce.clone());
     let path = req.uri().path();
     let dev_page = path.starts_with("/dev/");
     // While the database is down, pages and calls answer 503 at once; files and /healthz
@@ -124,9 +168,16 @@ pub async fn layer(policy: Policy, req: Request<Body>, next: Next) -> Response {
         header::X_FRAME_OPTIONS,
         if framable { "SAMEORIGIN" } else { "DENY" },
     );
-    // Pages set their own policy (with the nonce of their hydration script); everything else
-    // (JSON, files, the development pages) gets one without scripts.
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+    // Pages get the policy with the nonce of their hydration script; everything else (JSON,
+    // redirects, files, the development outbox) gets one without scripts.
+    let is_page = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let page = nonce.0.get().filter(|_| is_page);
+    if let Some(value) = page.and_then(|n| page_policy(n, policy.dev, dev_page)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, value);
+    } else if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(
             h,
             header::CONTENT_SECURITY_POLICY,

@@ -38,8 +38,9 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            // A fresh nonce per page for its Content-Security-Policy (`app::ssr`).
-            leptos::nonce::provide_nonce();
+            // leptos_axum draws a fresh nonce per page; the guard writes the page's
+            // Content-Security-Policy with it.
+            guard::PageNonce::hand_back();
         }
     };
     let policy = guard::Policy {

@@ -301,3 +301,62 @@ async fn every_server_function_survives_hostile_input() {
     // Still serving.
     assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
 }
+
+/// Many pages drawn at once: each one still carries the policy with its own nonce (a page
+/// without it would have its hydration script refused by the browser).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_page_carries_its_policy_under_load() {
+    let app = std::sync::Arc::new(test_app(&[]).await);
+    let paths = [
+        "/login",
+        "/recover",
+        "/recover/verify",
+        "/recover/verify?__err=x",
+        "/register",
+        "/no/such/page",
+    ];
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..32 {
+        let app = app.clone();
+        tasks.spawn(async move {
+            let (mut checked, mut missing) = (0, Vec::new());
+            // A recovery under way, so its step pages draw (and wait for) the flow.
+            let started = app
+                .call(
+                    "recover_start",
+                    &format!("email=load{worker}@example.com"),
+                    None,
+                )
+                .await;
+            let flow = pair(&started.cookie("rekey_recovery").expect("flow cookie"));
+            for round in 0..40 {
+                let path = paths[(worker + round) % paths.len()];
+                let page = app.get(path, Some(&flow)).await;
+                checked += 1;
+                let csp = header(&page, "content-security-policy");
+                let nonce = csp
+                    .split("'nonce-")
+                    .nth(1)
+                    .and_then(|rest| rest.split('\'').next())
+                    .unwrap_or("(none)");
+                if !page.body.contains(&format!("nonce=\"{nonce}\"")) {
+                    missing.push(format!("{path} {}: {csp}", page.status));
+                }
+            }
+            (checked, missing)
+        });
+    }
+    let (mut checked, mut missing) = (0, Vec::new());
+    while let Some(done) = tasks.join_next().await {
+        let (n, m) = done.unwrap();
+        checked += n;
+        missing.extend(m);
+    }
+    assert_eq!(checked, 32 * 40);
+    assert!(
+        missing.is_empty(),
+        "{} pages without their policy: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+}
