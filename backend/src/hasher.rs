@@ -199,6 +199,39 @@ fn compute(
     Ok(out)
 }
 
+/// The machine's argon2id ceiling: hashes per second at `cost` from `threads` threads hashing
+/// in a tight loop for `secs`, each reusing its buffer, through the same code as the pool
+/// (`make bench` compares sign-ins with it).
+pub fn ceiling(cost: Cost, threads: usize, secs: Duration) -> Result<f64, HashError> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let params = params(cost)?;
+    let stop = AtomicBool::new(false);
+    let count = AtomicU64::new(0);
+    let started = std::time::Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                let mut memory = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    if compute(
+                        &params,
+                        b"saltsaltsaltsalt",
+                        "Tangerine7Harbor",
+                        &mut memory,
+                    )
+                    .is_ok()
+                    {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        std::thread::sleep(secs);
+        stop.store(true, Ordering::Relaxed);
+    });
+    Ok(count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
+}
+
 fn encode(
     params: &Params,
     salt: &[u8],
@@ -388,5 +421,21 @@ mod tests {
             (&b"saltsalt"[..], &b"hash"[..])
         );
         assert!(parse("$argon2i$v=19$m=1,t=1,p=1$a$b").is_none());
+    }
+
+    #[test]
+    fn the_ceiling_counts_hashes_and_refuses_bad_parameters() {
+        let cost = Cost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let one = ceiling(cost, 1, Duration::from_millis(200)).unwrap();
+        assert!(one > 10.0, "{one} hashes/s at 64 KiB");
+        let bad = Cost {
+            memory_kib: 1,
+            ..cost
+        };
+        assert!(ceiling(bad, 1, Duration::from_millis(10)).is_err());
     }
 }

@@ -99,17 +99,17 @@ impl PageNonce {
     /// Called in the Leptos context of every request (`crate::app`): passes this render's
     /// nonce (the one its hydration script carries) to the layer, through the request.
     pub fn hand_back() {
-        use leptos::prelude::use_context;
-        let (Some(parts), Some(nonce)) = (
-            use_context::<axum::http::request::Parts>(),
-            leptos::nonce::use_nonce(),
-        ) else {
+        use leptos::prelude::with_context;
+        // Server functions draw no nonce: nothing to hand back, and the request is not read.
+        let Some(nonce) = leptos::nonce::use_nonce() else {
             return;
         };
-        if let Some(slot) = parts.extensions.get::<PageNonce>() {
-            // The first render of a request wins; there is only one.
-            let _ = slot.0.set(nonce.as_inner().clone());
-        }
+        with_context::<axum::http::request::Parts, _>(|parts| {
+            if let Some(slot) = parts.extensions.get::<PageNonce>() {
+                // The first render of a request wins; there is only one.
+                let _ = slot.0.set(nonce.as_inner().clone());
+            }
+        });
     }
 }
 

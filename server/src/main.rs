@@ -19,7 +19,9 @@ const USAGE: &str = "usage:
                                  create a confirmed account
   server user flag --email E     always ask this account for the SMS step (and the harder
                                  slider) when it recovers
-  server user unflag --email E   back to the SMS policy";
+  server user unflag --email E   back to the SMS policy
+  server hash-ceiling SECS       hash at the configured argon2id cost on every core for SECS
+                                 seconds and print hashes per second (`make bench`)";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -39,6 +41,23 @@ async fn main() -> anyhow::Result<()> {
                 .context("opening the database")?;
             db.migrate().await.context("migrating")?;
             println!("migrations applied to {}", redact(&config.database_url));
+            Ok(())
+        }
+        ["hash-ceiling", secs] => {
+            let secs = secs
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .context("hash-ceiling takes a number of seconds, e.g. 3")?;
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let cost = backend::hasher::Cost {
+                memory_kib: config.argon2_memory_kib,
+                iterations: config.argon2_iterations,
+                parallelism: config.argon2_parallelism,
+            };
+            let rate =
+                backend::hasher::ceiling(cost, cores, std::time::Duration::from_secs_f64(secs))?;
+            println!("{rate:.1}");
             Ok(())
         }
         ["user", "create", rest @ ..] => create_user(config, rest).await,

@@ -57,8 +57,8 @@ pub fn server_bin() -> String {
     })
 }
 
-/// Runs `server <args>` against `database_url` and waits for it.
-pub fn server_command(database_url: &str, args: &[&str]) {
+/// Runs `server <args>` against `database_url`, waits for it and returns what it printed.
+pub fn server_command(database_url: &str, args: &[&str]) -> String {
     let out = Command::new(server_bin())
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -69,6 +69,7 @@ pub fn server_command(database_url: &str, args: &[&str]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Server {
