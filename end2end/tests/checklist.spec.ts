@@ -69,7 +69,7 @@ test('what was typed before the WebAssembly loaded is kept', async ({ page }) =>
   await expect(rules.getByRole('listitem').filter({ hasText: 'A capital letter' })).toContainText(': met');
 });
 
-test('a form that comes back with an error keeps the e-mail, never the password, and focuses the field in error', async ({
+test('a form that comes back with an error keeps the e-mail, never the password, and focuses the error', async ({
   page,
 }) => {
   await page.goto('/login');
@@ -83,6 +83,11 @@ test('a form that comes back with an error keeps the e-mail, never the password,
   await waitForHydration(page);
   await expect(page.getByLabel('E-mail')).toHaveValue('kept@example.com');
   await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+  // An error about the whole form takes the focus (a screen reader reads it); Tab goes on to
+  // the first field.
+  await expect(page.getByText('Incorrect e-mail or password.')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('E-mail')).toBeFocused();
 
   // The field the server found wrong takes the focus.
   await page.getByLabel('E-mail').fill('lin@');

@@ -158,9 +158,23 @@ pub fn FieldError(id: String, #[prop(into)] error: Signal<Option<String>>) -> im
 /// A message about the whole form (not one field), announced when it appears.
 #[component]
 pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    // A form that came back with an error for the whole form ("Incorrect e-mail or password")
+    // starts with the focus on it: a screen reader reads it, and the keyboard starts above the
+    // fields to correct (the gallery's fixtures never take the focus).
+    let focus = crate::fixture::current().is_none();
     view! {
         <div class="alert-slot" role="alert">
-            {move || error.get().map(|message| view! { <p class="alert alert--error">{message}</p> })}
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="alert alert--error" tabindex="-1" autofocus=focus>
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
         </div>
     }
 }

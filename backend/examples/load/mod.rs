@@ -119,6 +119,32 @@ impl Server {
     pub fn rss_mib(&self) -> f64 {
         rss_mib(self.child.id())
     }
+
+    /// CPU seconds (user + system) the server's threads named `prefix…` have used so far.
+    pub fn thread_cpu_secs(&self, prefix: &str) -> f64 {
+        thread_cpu_secs(self.child.id(), prefix)
+    }
+}
+
+/// CPU seconds used by the threads of process `pid` whose name starts with `prefix`, from
+/// `/proc/<pid>/task/*/stat` (0 when it cannot be read). Linux counts in USER_HZ, 100 a second.
+pub fn thread_cpu_secs(pid: u32, prefix: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    let ticks: u64 = tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("stat")).ok())
+        .filter_map(|stat| {
+            // "tid (name) state ppid …": the name may hold spaces, so split at its parentheses.
+            let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            // After the name: state is field 3 of stat(5), utime 14 and stime 15.
+            let (user, system) = (fields.get(11)?, fields.get(12)?);
+            name.starts_with(prefix)
+                .then(|| Some(user.parse::<u64>().ok()? + system.parse::<u64>().ok()?))?
+        })
+        .sum();
+    ticks as f64 / 100.0
 }
 
 /// Resident memory of process `pid`, in MiB (0 when it cannot be read).
