@@ -449,12 +449,16 @@ async fn main() {
     // Where a shortfall comes from: the hashing threads' share of the CPU during a round, and
     // their CPU per hash next to the ceiling loop's (which has every core to itself).
     let (mut cpu_shares, mut cpu_per_hash) = (Vec::new(), Vec::new());
-    // The rest of the CPU: the server's request threads (tokio), its SQLite threads (sqlx), and
-    // this load generator.
+    // The rest of the CPU: the server's request threads (tokio), the database (the server's
+    // SQLite threads, or PostgreSQL's processes), and this load generator.
     let others = |server: &Server| {
         [
             server.thread_cpu_secs("tokio-"),
-            server.thread_cpu_secs("sqlx-"),
+            if db_kind == "postgres" {
+                load::process_cpu_secs("postgres")
+            } else {
+                server.thread_cpu_secs("sqlx-")
+            },
             load::thread_cpu_secs(std::process::id(), ""),
         ]
     };
@@ -522,7 +526,7 @@ async fn main() {
         None,
     );
     t.row(
-        "the rest of the CPU during the rounds: request threads / SQLite threads / load generator",
+        "the rest of the CPU during the rounds: request threads / database / load generator",
         format!(
             "{:.1} / {:.1} / {:.1} %",
             other_shares[0] * 100.0,

@@ -295,6 +295,15 @@ impl Config {
     pub fn is_dev(&self) -> bool {
         self.mode == Mode::Development
     }
+
+    /// The argon2id cost new password hashes use.
+    pub fn argon2_cost(&self) -> crate::hasher::Cost {
+        crate::hasher::Cost {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+        }
+    }
 }
 
 fn invalid(name: &'static str, value: &str, reason: &str) -> ConfigError {

@@ -4,7 +4,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{random_bytes, Secret};
 use crate::db::{col, Db, DbError};
-use crate::hasher::{Cost, HashError, Hasher};
+use crate::hasher::{HashError, Hasher};
 use std::sync::Arc;
 
 /// Why the server could not start.
@@ -59,15 +59,7 @@ impl AppState {
             Some(key) => Secret::new(key.clone()),
             None => dev_secret(&db).await?,
         };
-        let hasher = Hasher::start(
-            Cost {
-                memory_kib: config.argon2_memory_kib,
-                iterations: config.argon2_iterations,
-                parallelism: config.argon2_parallelism,
-            },
-            config.hash_threads,
-            config.hash_queue,
-        )?;
+        let hasher = Hasher::start(config.argon2_cost(), config.hash_threads, config.hash_queue)?;
         let previous_secret = config.previous_secret_key.clone().map(Secret::new);
         Ok(AppState {
             config: Arc::new(config),

@@ -47,16 +47,11 @@ async fn main() -> anyhow::Result<()> {
             let secs = secs
                 .parse::<f64>()
                 .ok()
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .context("hash-ceiling takes a number of seconds, e.g. 3")?;
+                .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+                .filter(|s| !s.is_zero() && s.as_secs() < 3_600)
+                .context("hash-ceiling takes a number of seconds under an hour, e.g. 3")?;
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let cost = backend::hasher::Cost {
-                memory_kib: config.argon2_memory_kib,
-                iterations: config.argon2_iterations,
-                parallelism: config.argon2_parallelism,
-            };
-            let rate =
-                backend::hasher::ceiling(cost, cores, std::time::Duration::from_secs_f64(secs))?;
+            let rate = backend::hasher::ceiling(config.argon2_cost(), cores, secs)?;
             println!("{rate:.1}");
             Ok(())
         }

@@ -127,18 +127,29 @@ impl Server {
 }
 
 /// CPU seconds used by the threads of process `pid` whose name starts with `prefix`, from
-/// `/proc/<pid>/task/*/stat` (0 when it cannot be read). Linux counts in USER_HZ, 100 a second.
+/// `/proc/<pid>/task/*/stat` (0 when it cannot be read).
 pub fn thread_cpu_secs(pid: u32, prefix: &str) -> f64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+    cpu_secs(&format!("/proc/{pid}/task"), prefix)
+}
+
+/// CPU seconds used by the running processes whose name starts with `prefix` (PostgreSQL's).
+pub fn process_cpu_secs(prefix: &str) -> f64 {
+    cpu_secs("/proc", prefix)
+}
+
+/// User + system CPU of the entries of `dir` (each with a `stat`) named `prefix…`, in seconds:
+/// Linux counts in USER_HZ, 100 a second.
+fn cpu_secs(dir: &str, prefix: &str) -> f64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return 0.0;
     };
-    let ticks: u64 = tasks
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("stat")).ok())
+    let ticks: u64 = entries
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
         .filter_map(|stat| {
-            // "tid (name) state ppid …": the name may hold spaces, so split at its parentheses.
+            // "id (name) state ppid …": the name may hold spaces, so split at its parentheses.
             let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
             let fields: Vec<&str> = rest.split_whitespace().collect();
-            // After the name: state is field 3 of stat(5), utime 14 and stime 15.
+            // After the name: state is field 3 of proc_pid_stat(5), utime 14 and stime 15.
             let (user, system) = (fields.get(11)?, fields.get(12)?);
             name.starts_with(prefix)
                 .then(|| Some(user.parse::<u64>().ok()? + system.parse::<u64>().ok()?))?
