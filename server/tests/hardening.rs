@@ -16,6 +16,14 @@ fn header<'a>(r: &'a support::Reply, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// The nonce the page's Content-Security-Policy lets scripts run with.
+fn policy_nonce(r: &support::Reply) -> Option<&str> {
+    header(r, "content-security-policy")
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_carries_the_security_headers() {
     let app = test_app(&[]).await;
@@ -23,11 +31,7 @@ async fn every_answer_carries_the_security_headers() {
     assert_eq!(page.status, StatusCode::OK);
     let csp = header(&page, "content-security-policy");
     // The hydration script runs because it carries this response's nonce, and only it.
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("a nonce in the policy");
+    let nonce = policy_nonce(&page).expect("a nonce in the policy");
     assert!(nonce.len() >= 16, "{csp}");
     assert!(page.body.contains(&format!("nonce=\"{nonce}\"")));
     for part in [
@@ -333,13 +337,9 @@ async fn every_page_carries_its_policy_under_load() {
                 let path = paths[(worker + round) % paths.len()];
                 let page = app.get(path, Some(&flow)).await;
                 checked += 1;
-                let csp = header(&page, "content-security-policy");
-                let nonce = csp
-                    .split("'nonce-")
-                    .nth(1)
-                    .and_then(|rest| rest.split('\'').next())
-                    .unwrap_or("(none)");
+                let nonce = policy_nonce(&page).unwrap_or("(none)");
                 if !page.body.contains(&format!("nonce=\"{nonce}\"")) {
+                    let csp = header(&page, "content-security-policy");
                     missing.push(format!("{path} {}: {csp}", page.status));
                 }
             }
