@@ -32,7 +32,6 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                 body=move |flow| {
                     let phone = flow.phone.clone().unwrap_or_default();
                     let first_send = sms && !flow.code_sent;
-                    let phone_lead = phone.clone();
                     // A resend's answer comes back as this page: a new cool-down, or "too many".
                     let remaining = match send_error.get_untracked() {
                         Some(AccountError::CoolDown { seconds }) => seconds,
@@ -43,10 +42,11 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                     let dead = flow.code_dead
                         || matches!(check_error.get_untracked(), Some(AccountError::RecoveryCodeDead));
                     let still = crate::fixture::current().is_some();
-                    view! {
-                        <Show when=move || first_send>
+                    // The page is drawn once, on the server: plain branches, nothing to watch.
+                    if first_send {
+                        return view! {
                             <p class="card__lead">
-                                {strong(&td_string!(l, recover.code.sms_first, phone = phone.clone(), <b> = "b"))}
+                                {strong(&td_string!(l, recover.code.sms_first, phone = phone, <b> = "b"))}
                             </p>
                             <FormAlert error=Signal::derive(move || {
                                 send_error.get().and_then(|e| e.for_form(l))
@@ -54,11 +54,39 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                             <ActionForm action=send attr:class="form">
                                 <SubmitButton label=td_string!(l, recover.code.send_sms) />
                             </ActionForm>
-                        </Show>
-                        <Show when=move || !first_send>
+                        }
+                        .into_any();
+                    }
+                    let resend = if can_send {
+                        view! {
+                            <p class="resend__text" class:resend__text--urgent=dead>
+                                {if dead {
+                                    td_string!(l, recover.code.replaces)
+                                } else {
+                                    td_string!(l, recover.code.didnt_get)
+                                }}
+                            </p>
+                            <FormAlert error=Signal::derive(move || {
+                                send_error.get().and_then(|e| e.for_form(l))
+                            }) />
+                            <ActionForm action=send attr:class="form form--inline">
+                                <ResendButton remaining=remaining lead=dead still=still />
+                            </ActionForm>
+                            {(remaining != 0).then(|| view! {
+                                <noscript>
+                                    <p class="resend__hint">{td_string!(l, recover.code.reload_hint)}</p>
+                                </noscript>
+                            })}
+                        }
+                        .into_any()
+                    } else {
+                        view! { <p class="resend__text">{td_string!(l, error.too_many_codes)}</p> }
+                            .into_any()
+                    };
+                    view! {
                         <p class="card__lead">
                             {if sms {
-                                strong(&td_string!(l, recover.code.sent_sms, phone = phone_lead.clone(), <b> = "b"))
+                                strong(&td_string!(l, recover.code.sent_sms, phone = phone, <b> = "b"))
                                     .into_any()
                             } else {
                                 strong(&td_string!(l, recover.code.sent_email, masked = flow.masked.clone(), <b> = "b"))
@@ -89,37 +117,9 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                             />
                             <SubmitButton label=td_string!(l, recover.code.submit) />
                         </ActionForm>
-                        <div class="resend">
-                            <Show
-                                when=move || can_send
-                                fallback=move || {
-                                    view! {
-                                        <p class="resend__text">{td_string!(l, error.too_many_codes)}</p>
-                                    }
-                                }
-                            >
-                                <p class="resend__text" class:resend__text--urgent=dead>
-                                    {if dead {
-                                        td_string!(l, recover.code.replaces)
-                                    } else {
-                                        td_string!(l, recover.code.didnt_get)
-                                    }}
-                                </p>
-                                <FormAlert error=Signal::derive(move || {
-                                    send_error.get().and_then(|e| e.for_form(l))
-                                }) />
-                                <ActionForm action=send attr:class="form form--inline">
-                                    <ResendButton remaining=remaining lead=dead still=still />
-                                </ActionForm>
-                                {(remaining != 0).then(|| view! {
-                                    <noscript>
-                                        <p class="resend__hint">{td_string!(l, recover.code.reload_hint)}</p>
-                                    </noscript>
-                                })}
-                            </Show>
-                        </div>
-                        </Show>
+                        <div class="resend">{resend}</div>
                     }
+                    .into_any()
                 }
             />
             <p class="form-links">
