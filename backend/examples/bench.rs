@@ -442,17 +442,12 @@ async fn main() {
         print!("{}", t.0);
         return;
     }
-    let mut ceilings = vec![argon2_ceiling(&url)];
-    let (mut signin, mut page, mut errors, mut shares) =
-        (Latencies::default(), Latencies::default(), 0, Vec::new());
-    let mut rates = Vec::new();
-    // Where a shortfall comes from: the hashing threads' share of the CPU during a round, and
-    // their CPU per hash next to the ceiling loop's (which has every core to itself).
-    let (mut cpu_shares, mut cpu_per_hash) = (Vec::new(), Vec::new());
-    // The rest of the CPU: the server's request threads (tokio), the database (the server's
-    // SQLite threads, or PostgreSQL's processes), and this load generator.
-    let others = |server: &Server| {
+    // Where a shortfall comes from, per round: the CPU seconds of the hashing threads, of the
+    // server's request threads (tokio), of the database (the server's SQLite threads, or
+    // PostgreSQL's processes) and of this load generator.
+    let cpu = |server: &Server| {
         [
+            server.thread_cpu_secs("argon2-"),
             server.thread_cpu_secs("tokio-"),
             if db_kind == "postgres" {
                 load::process_cpu_secs("postgres")
@@ -462,33 +457,32 @@ async fn main() {
             load::thread_cpu_secs(std::process::id(), ""),
         ]
     };
-    let mut other_shares = [0.0; 3];
+    let mut ceilings = vec![argon2_ceiling(&url)];
+    let (mut signin, mut page, mut errors) = (Latencies::default(), Latencies::default(), 0);
+    // Per round: sign-ins per second, the mean ceiling around them, each part's share of the
+    // machine, and the hashing threads' CPU per sign-in.
+    let (mut rates, mut around, mut parts, mut per_hash) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        let (cpu, before, started) = (
-            server.thread_cpu_secs("argon2-"),
-            others(&server),
-            Instant::now(),
-        );
+        let (before, started) = (cpu(&server), Instant::now());
         let (rate, l, p, e) = sign_ins(server.port).await;
-        let cpu = server.thread_cpu_secs("argon2-") - cpu;
-        let wall = started.elapsed().as_secs_f64();
-        for (i, after) in others(&server).iter().enumerate() {
-            other_shares[i] += (after - before[i]) / (wall * cores as f64) / ROUNDS as f64;
-        }
-        cpu_shares.push(cpu / (wall * cores as f64));
-        cpu_per_hash.push((cpu / (l.0.len() as u64 + e) as f64, 0.0));
+        let machine = started.elapsed().as_secs_f64() * cores as f64;
+        let used: Vec<f64> = cpu(&server)
+            .iter()
+            .zip(before)
+            .map(|(a, b)| a - b)
+            .collect();
+        parts.push(used.iter().map(|u| u / machine).collect::<Vec<_>>());
+        per_hash.push(used[0] / (l.0.len() as u64 + e) as f64);
         drain(&url).await; // the new-sign-in notices
-        let before = *ceilings.last().unwrap();
-        let after = argon2_ceiling(&url);
-        ceilings.push(after);
-        let ceiling = (before + after) / 2.0;
-        cpu_per_hash.last_mut().unwrap().1 = cores as f64 / ceiling;
-        shares.push(rate / ceiling);
+        ceilings.push(argon2_ceiling(&url));
+        around.push((ceilings[ceilings.len() - 2] + ceilings[ceilings.len() - 1]) / 2.0);
         rates.push(rate);
         signin.merge(&l);
         page.merge(&p);
         errors += e;
     }
+    let shares: Vec<f64> = rates.iter().zip(&around).map(|(r, c)| r / c).collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let list = |v: &[f64], scale: f64| {
         v.iter()
@@ -496,6 +490,7 @@ async fn main() {
             .collect::<Vec<_>>()
             .join(" / ")
     };
+    let part = |i: usize| parts.iter().map(|p| p[i]).collect::<Vec<_>>();
     let share = mean(&shares);
     t.row(
         "argon2id ceiling around each sign-in round (same parameters, all cores, tight loop)",
@@ -521,7 +516,7 @@ async fn main() {
     );
     t.row(
         "hashing threads' share of the CPU during each round",
-        format!("{} %", list(&cpu_shares, 100.0)),
+        format!("{} %", list(&part(0), 100.0)),
         "",
         None,
     );
@@ -529,17 +524,18 @@ async fn main() {
         "the rest of the CPU during the rounds: request threads / database / load generator",
         format!(
             "{:.1} / {:.1} / {:.1} %",
-            other_shares[0] * 100.0,
-            other_shares[1] * 100.0,
-            other_shares[2] * 100.0
+            mean(&part(1)) * 100.0,
+            mean(&part(2)) * 100.0,
+            mean(&part(3)) * 100.0
         ),
         "",
         None,
     );
     t.row(
         "CPU per hash: in the sign-ins vs in the ceiling loop, per round",
-        cpu_per_hash
+        per_hash
             .iter()
+            .zip(around.iter().map(|c| cores as f64 / c))
             .map(|(signing, ceiling)| {
                 format!(
                     "{:.1} vs {:.1} ms ({:+.0} %)",
