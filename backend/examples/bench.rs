@@ -374,7 +374,7 @@ async fn main() {
     )
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = server.rss_mib();
+    let (idle, idle_mapped) = (server.rss_mib(), server.mapped_database_mib());
 
     // `BENCH_ONLY=recovery` or `BENCH_ONLY=sign-in` runs only those phases (for trying a change
     // to them quickly).
@@ -555,16 +555,17 @@ async fn main() {
         "≤ 20 ms",
         Some(page.quantile_ms(0.99) <= 20.0),
     );
-    let end = server.rss_mib();
+    let (end, end_mapped) = (server.rss_mib(), server.mapped_database_mib());
+    let of_it = |mapped: f64| format!("{mapped:.1} MB of it the database file's memory map");
     t.row(
         "server RSS, idle",
-        format!("{idle:.1} MB"),
+        format!("{idle:.1} MB ({})", of_it(idle_mapped)),
         "< 30 MB",
         Some(idle < 30.0),
     );
     t.row(
         "server RSS, after the load",
-        format!("{end:.1} MB"),
+        format!("{end:.1} MB ({})", of_it(end_mapped)),
         "",
         None,
     );

@@ -120,6 +120,11 @@ impl Server {
         rss_mib(self.child.id())
     }
 
+    /// The part of [`rss_mib`](Self::rss_mib) that is the SQLite file's memory map, in MiB.
+    pub fn mapped_database_mib(&self) -> f64 {
+        mapped_database_mib(self.child.id())
+    }
+
     /// CPU seconds (user + system) the server's threads named `prefix…` have used so far.
     pub fn thread_cpu_secs(&self, prefix: &str) -> f64 {
         thread_cpu_secs(self.child.id(), prefix)
@@ -166,6 +171,30 @@ pub fn rss_mib(pid: u32) -> f64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Resident pages of the SQLite database file that process `pid` has mapped (SQLite reads the
+/// file through a memory map), in MiB, from `/proc/<pid>/smaps`: page cache shared with the
+/// kernel, counted in RSS once read, growing with the file (0 on PostgreSQL).
+pub fn mapped_database_mib(pid: u32) -> f64 {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut in_database = false;
+    let mut kb = 0.0;
+    for line in smaps.lines() {
+        let first = line.split_whitespace().next().unwrap_or_default();
+        if first.contains('-') && !first.ends_with(':') {
+            // A mapping's header: `start-end perms offset dev inode [path]`.
+            in_database = line.trim_end().ends_with(".db");
+        } else if let Some(v) = line.strip_prefix("Rss:").filter(|_| in_database) {
+            kb += v
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .unwrap_or(0.0);
+        }
+    }
+    kb / 1024.0
 }
 
 impl Drop for Server {
