@@ -157,10 +157,7 @@ async fn main() {
         ],
     )
     .await;
-    // The server's own memory: RSS without the database file's memory map, which grows with
-    // the file and is the kernel's page cache rather than the server's.
-    let own = |server: &load::Server| server.rss_mib() - server.mapped_database_mib();
-    let idle = own(&server);
+    let idle = server.own_memory_mib();
     println!(
         "soak: {seconds} s on {db_kind}, {connections} connections, server pid {}",
         server.child.id()
@@ -178,7 +175,7 @@ async fn main() {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                let now = load::rss_mib(pid) - load::mapped_database_mib(pid);
+                let now = load::own_memory_mib(pid);
                 let mut w = warm.lock().unwrap();
                 if *w == 0.0 {
                     *w = now;
@@ -206,7 +203,7 @@ async fn main() {
     }
     reporter.abort();
     let elapsed = started.elapsed().as_secs_f64();
-    let end = own(&server);
+    let end = server.own_memory_mib();
     let warm = match *warm.lock().unwrap() {
         0.0 => idle,
         w => w,

@@ -125,6 +125,11 @@ impl Server {
         mapped_database_mib(self.child.id())
     }
 
+    /// The server's own memory, in MiB: see [`own_memory_mib`].
+    pub fn own_memory_mib(&self) -> f64 {
+        own_memory_mib(self.child.id())
+    }
+
     /// CPU seconds (user + system) the server's threads named `prefix…` have used so far.
     pub fn thread_cpu_secs(&self, prefix: &str) -> f64 {
         thread_cpu_secs(self.child.id(), prefix)
@@ -195,6 +200,12 @@ pub fn mapped_database_mib(pid: u32) -> f64 {
         }
     }
     kb / 1024.0
+}
+
+/// Resident memory of process `pid` without the SQLite file's memory map, in MiB: what the
+/// server itself holds (the map grows with the file and is the kernel's page cache).
+pub fn own_memory_mib(pid: u32) -> f64 {
+    rss_mib(pid) - mapped_database_mib(pid)
 }
 
 impl Drop for Server {
