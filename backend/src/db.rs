@@ -608,21 +608,23 @@ mod tests {
     /// pool and from the writing connection: (synchronous, foreign_keys, mmap_size, journal_mode).
     #[tokio::test]
     async fn every_sqlite_connection_has_the_settings() {
+        async fn number(conn: &mut sqlx::AnyConnection, pragma: &str) -> i64 {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("PRAGMA {pragma}")))
+                .fetch_one(conn)
+                .await
+                .unwrap()
+        }
         async fn settings(conn: &mut sqlx::AnyConnection) -> (i64, i64, i64, String) {
-            let mut numbers = Vec::new();
-            for pragma in ["synchronous", "foreign_keys", "mmap_size"] {
-                let sql = format!("PRAGMA {pragma}");
-                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&mut *conn)
-                    .await
-                    .unwrap();
-                numbers.push(n);
-            }
             let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
                 .fetch_one(&mut *conn)
                 .await
                 .unwrap();
-            (numbers[0], numbers[1], numbers[2], journal)
+            (
+                number(conn, "synchronous").await,
+                number(conn, "foreign_keys").await,
+                number(conn, "mmap_size").await,
+                journal,
+            )
         }
         let db = scratch().await;
         let expected = (1, 1, 256 << 20, "wal".to_string());

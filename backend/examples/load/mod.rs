@@ -174,8 +174,13 @@ pub fn rss_mib(pid: u32) -> f64 {
         .unwrap_or_default()
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .and_then(kib)
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A `/proc` size field's value (`   1234 kB`), in KiB.
+fn kib(value: &str) -> Option<f64> {
+    value.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// Resident pages of the SQLite database file that process `pid` has mapped (SQLite reads the
@@ -191,12 +196,7 @@ pub fn mapped_database_mib(pid: u32) -> f64 {
             // A mapping's header: `start-end perms offset dev inode [path]`.
             in_database = line.trim_end().ends_with(".db");
         } else if let Some(v) = line.strip_prefix("Rss:").filter(|_| in_database) {
-            kb += v
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .unwrap_or(0.0);
+            kb += kib(v).unwrap_or(0.0);
         }
     }
     kb / 1024.0
