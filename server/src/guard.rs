@@ -107,9 +107,19 @@ impl PageNonce {
         with_context::<axum::http::request::Parts, _>(|parts| {
             if let Some(slot) = parts.extensions.get::<PageNonce>() {
                 // The first render of a request wins; there is only one.
-                let _ = slot.0.set(nonce.as_inner().clone());
+                slot.set(nonce.as_inner().clone());
             }
         });
+    }
+
+    /// Sets this response's nonce; the first one set wins (a request renders one page).
+    pub(crate) fn set(&self, nonce: Arc<str>) {
+        let _ = self.0.set(nonce);
+    }
+
+    /// The nonce set for this response, if a page was drawn.
+    pub(crate) fn get(&self) -> Option<Arc<str>> {
+        self.0.get().cloned()
     }
 }
 

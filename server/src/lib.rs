@@ -3,6 +3,7 @@
 
 pub mod dev;
 pub mod guard;
+pub mod pages;
 
 use app::{shell, App};
 use axum::body::Body;
@@ -67,6 +68,12 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .with_state(server_state)
         .layer(middleware::from_fn(server_fn_input_errors_are_4xx))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // `/login` and `/recover` rendered once per language (inside the guard, which writes
+        // the policy with the nonce each answer gets).
+        .layer(middleware::from_fn({
+            let cache = pages::PageCache::default();
+            move |req: Request<Body>, next: Next| pages::layer(cache.clone(), req, next)
+        }))
         // `/dev/*` only in development, other sites may not post, security headers.
         .layer(middleware::from_fn(
             move |req: Request<Body>, next: Next| guard::layer(policy.clone(), req, next),

@@ -360,3 +360,47 @@ async fn every_page_carries_its_policy_under_load() {
         &missing[..missing.len().min(5)]
     );
 }
+
+/// `/login` and `/recover` are drawn once per language and kept (`server::pages`): every
+/// answer still has a nonce of its own, written in its policy, and nothing of one request
+/// (a notice in the query, the language, arriving from our own page) leaks into another's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_pages_get_a_fresh_nonce_and_only_their_own_content() {
+    let app = test_app(&[]).await;
+    let get = |path: &'static str, headers: &'static [(&'static str, &'static str)]| {
+        let mut req = Request::get(path).header(header::ACCEPT, "text/html");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        app.send(req.body(Body::empty()).unwrap())
+    };
+    let mut nonces = std::collections::HashSet::new();
+    let mut pages = Vec::new();
+    for _ in 0..3 {
+        let page = get("/login", &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let nonce = policy_nonce(&page).expect("a page policy").to_string();
+        assert!(page.body.contains(&format!("nonce=\"{nonce}\"")));
+        assert!(nonces.insert(nonce.clone()), "a nonce served twice");
+        pages.push(page.body.replace(&nonce, "NONCE"));
+    }
+    // The same page each time, but for its nonce.
+    assert!(pages.iter().all(|p| *p == pages[0]));
+    assert!(pages[0].contains("Sign in"));
+
+    // A notice in the query is drawn for that request only.
+    let notice = get("/login?notice=signed-out", &[]).await;
+    assert!(notice.body.contains("alert--info"), "{}", notice.body);
+    assert!(!get("/login", &[]).await.body.contains("alert--info"));
+
+    // The language, and the heading's focus when arriving from one of our pages.
+    let fr = get("/login", &[("accept-language", "fr-FR,fr;q=0.9")]).await;
+    assert!(fr.body.contains(r#"<html lang="fr""#), "{}", fr.body);
+    let step = get("/login", &[("sec-fetch-site", "same-origin")]).await;
+    assert!(step.body.contains("autofocus"));
+    let plain = get("/login", &[]).await;
+    assert!(plain.body.contains(r#"<html lang="en""#));
+    assert!(!plain.body.contains("autofocus"));
+    let policy = policy_nonce(&plain).expect("a page policy");
+    assert!(!nonces.contains(policy));
+}
