@@ -4,6 +4,7 @@
 pub mod dev;
 pub mod guard;
 pub mod pages;
+pub mod scheduling;
 
 use app::{shell, App};
 use axum::body::Body;

@@ -23,14 +23,32 @@ const USAGE: &str = "usage:
   server hash-ceiling SECS       hash at the configured argon2id cost on every core for SECS
                                  seconds and print hashes per second (`make bench`)";
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let serving = match args.as_slice() {
+        [] => true,
+        [command] => command == "serve",
+        _ => false,
+    };
+    if serving {
+        // Before the runtime starts its threads, which inherit it (see `server::scheduling`).
+        if let Err(e) = server::scheduling::batch() {
+            tracing::warn!(error = %e, "threads keep the default scheduling policy");
+        }
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(run(&args))
+}
+
+async fn run(args: &[String]) -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let config = Config::from_env().context("configuration")?;
     match args.as_slice() {

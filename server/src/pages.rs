@@ -64,8 +64,8 @@ impl Kept {
 
     /// The page with `nonce` wherever the kept one had its own.
     fn with_nonce(&self, nonce: &str) -> Vec<u8> {
-        let size = self.pieces.iter().map(Vec::len).sum::<usize>()
-            + nonce.len() * (self.pieces.len() - 1);
+        let size =
+            self.pieces.iter().map(Vec::len).sum::<usize>() + nonce.len() * (self.pieces.len() - 1);
         let mut page = Vec::with_capacity(size);
         for (i, piece) in self.pieces.iter().enumerate() {
             if i > 0 {
@@ -108,8 +108,8 @@ fn key(req: &Request<Body>) -> Option<Key> {
         .find_map(|h| backend::sessions::read_cookie(h, texts::COOKIE));
     let lang = texts::negotiate(chosen, text(header::ACCEPT_LANGUAGE));
     // As `app::ssr::arrived_from_step` decides it (there is no query, so no error coming back).
-    let from_step = text(header::HeaderName::from_static("sec-fetch-site"))
-        .is_some_and(|v| v == "same-origin");
+    let from_step =
+        text(header::HeaderName::from_static("sec-fetch-site")).is_some_and(|v| v == "same-origin");
     Some(Key {
         path,
         lang: texts::code(lang),
