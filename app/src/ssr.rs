@@ -19,12 +19,16 @@ pub fn state() -> Result<AppState, AccountError> {
 /// The value of cookie `name` on this request.
 pub fn cookie(name: &str) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
+    cookie_in(&parts.headers, name).map(str::to_string)
+}
+
+/// The value of cookie `name` in `headers`.
+pub fn cookie_in<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|h| backend::sessions::read_cookie(h, name).map(str::to_string))
+        .find_map(|h| backend::sessions::read_cookie(h, name))
 }
 
 /// Adds a `Set-Cookie` header to the response.
@@ -95,23 +99,23 @@ pub async fn client() -> backend::activity::Client {
 /// The language of this request: the shopper's choice (cookie), else `Accept-Language`,
 /// else English. The development gallery also takes `?lang=` (any state in any language).
 pub fn language() -> texts::Locale {
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return texts::Locale::default();
-    };
-    let gallery = parts
-        .uri
+    use_context::<http::request::Parts>()
+        .map_or_else(texts::Locale::default, |p| language_of(&p.uri, &p.headers))
+}
+
+/// [`language`] for a request not yet rendered (the server's kept pages are keyed by it).
+pub fn language_of(uri: &http::Uri, headers: &http::HeaderMap) -> texts::Locale {
+    let gallery = uri
         .path()
         .starts_with("/dev/gallery")
-        .then(|| parts.uri.query())
+        .then(|| uri.query())
         .flatten()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
-        .map(str::to_string);
-    let chosen = gallery.or_else(|| cookie(texts::COOKIE));
-    let accept = parts
-        .headers
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
+    let chosen = gallery.or_else(|| cookie_in(headers, texts::COOKIE));
+    let accept = headers
         .get(http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    texts::negotiate(chosen.as_deref(), accept)
+    texts::negotiate(chosen, accept)
 }
 
 /// Whether this page is the next step of something the shopper did on this site (a link
@@ -119,14 +123,16 @@ pub fn language() -> texts::Locale {
 /// coming back with an error. The page then puts the focus on its heading, so keyboard and
 /// screen-reader users start at the top of the new step. Gallery frames never take it.
 pub fn arrived_from_step() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|p| {
-        let same_site = p
-            .headers
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes() == b"same-origin");
-        let error = p.uri.query().is_some_and(|q| q.contains("__err="));
-        same_site && !error && !p.uri.path().starts_with("/dev/")
-    })
+    use_context::<http::request::Parts>().is_some_and(|p| arrived_from_step_of(&p.uri, &p.headers))
+}
+
+/// [`arrived_from_step`] for a request not yet rendered.
+pub fn arrived_from_step_of(uri: &http::Uri, headers: &http::HeaderMap) -> bool {
+    let same_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    let error = uri.query().is_some_and(|q| q.contains("__err="));
+    same_site && !error && !uri.path().starts_with("/dev/")
 }
 
 /// Returns `err`, and for script callers sets the HTTP status that fits it.

@@ -139,6 +139,14 @@ fn page_policy(nonce: &str, dev: bool, dev_page: bool) -> Option<HeaderValue> {
     HeaderValue::from_str(&policy).ok()
 }
 
+/// Whether an answer is a page (HTML), as opposed to JSON, a redirect or a file.
+pub(crate) fn is_page(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"))
+}
+
 /// Refuses cross-site state changes with 403, then adds the security headers.
 pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Response {
     let nonce = PageNonce::default();
@@ -180,11 +188,7 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
     );
     // Pages get the policy with the nonce of their hydration script; everything else (JSON,
     // redirects, files, the development outbox) gets one without scripts.
-    let is_page = h
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    let page = nonce.0.get().filter(|_| is_page);
+    let page = nonce.0.get().filter(|_| is_page(h));
     if let Some(value) = page.and_then(|n| page_policy(n, policy.dev, dev_page)) {
         h.insert(header::CONTENT_SECURITY_POLICY, value);
     } else if !h.contains_key(header::CONTENT_SECURITY_POLICY) {

@@ -30,12 +30,7 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let serving = match args.as_slice() {
-        [] => true,
-        [command] => command == "serve",
-        _ => false,
-    };
-    if serving {
+    if args.is_empty() || args == ["serve"] {
         // Before the runtime starts its threads, which inherit it (see `server::scheduling`).
         if let Err(e) = server::scheduling::batch() {
             tracing::warn!(error = %e, "threads keep the default scheduling policy");

@@ -99,21 +99,11 @@ fn key(req: &Request<Body>) -> Option<Key> {
         return None;
     }
     let path = KEPT.into_iter().find(|p| *p == req.uri().path())?;
-    let headers = req.headers();
-    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let chosen = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| backend::sessions::read_cookie(h, texts::COOKIE));
-    let lang = texts::negotiate(chosen, text(header::ACCEPT_LANGUAGE));
-    // As `app::ssr::arrived_from_step` decides it (there is no query, so no error coming back).
-    let from_step =
-        text(header::HeaderName::from_static("sec-fetch-site")).is_some_and(|v| v == "same-origin");
+    let (uri, headers) = (req.uri(), req.headers());
     Some(Key {
         path,
-        lang: texts::code(lang),
-        from_step,
+        lang: texts::code(app::ssr::language_of(uri, headers)),
+        from_step: app::ssr::arrived_from_step_of(uri, headers),
     })
 }
 
@@ -132,14 +122,9 @@ pub async fn layer(cache: PageCache, req: Request<Body>, next: Next) -> Response
     }
     let res = next.run(req).await;
     let nonce = slot.as_ref().and_then(PageNonce::get);
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
     let (Some(nonce), true, StatusCode::OK, false) = (
         nonce,
-        is_html,
+        crate::guard::is_page(res.headers()),
         res.status(),
         res.headers().contains_key(header::SET_COOKIE),
     ) else {
