@@ -23,13 +23,33 @@ pub struct Message {
     pub body_html: String,
 }
 
+/// What a transport's sending resolves to.
+pub type Sending<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// A way to deliver messages (SMTP, SMS provider, or the development outbox).
 pub trait Transport: Send + Sync + 'static {
     /// Delivers one message; an `Err` is retried later with back-off.
-    fn send<'a>(
-        &'a self,
-        message: &'a Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+    fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>>;
+
+    /// How many messages [`send_all`](Self::send_all) takes at a time. The sender marks the
+    /// messages of each such group delivered together, after the whole group: one (a mail
+    /// server, an SMS provider) keeps a crash between sending and marking from sending more
+    /// than one message twice.
+    fn group(&self) -> usize {
+        1
+    }
+
+    /// Delivers `messages`, one answer each in their order; by default one
+    /// [`send`](Self::send) after another.
+    fn send_all<'a>(&'a self, messages: &'a [Message]) -> Sending<'a, Vec<Result<(), String>>> {
+        Box::pin(async move {
+            let mut answers = Vec::with_capacity(messages.len());
+            for message in messages {
+                answers.push(self.send(message).await);
+            }
+            answers
+        })
+    }
 }
 
 /// Queues `message` inside the caller's transaction.
@@ -123,39 +143,51 @@ async fn deliver_pass(
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     due.sort_by_key(|(created_at, _)| *created_at);
     let claimed = due.len();
+    let mut ids = Vec::with_capacity(claimed);
+    let mut messages = Vec::with_capacity(claimed);
+    for (_, row) in &due {
+        ids.push((col::<String>(row, "id")?, col::<i64>(row, "attempts")?));
+        messages.push(Message {
+            channel: col(row, "channel")?,
+            recipient: col(row, "recipient")?,
+            subject: col(row, "subject")?,
+            body_text: col(row, "body_text")?,
+            body_html: col(row, "body_html")?,
+        });
+    }
     let mut delivered = 0;
-    for (_, row) in due {
-        let id: String = col(&row, "id")?;
-        let attempts: i64 = col(&row, "attempts")?;
-        let message = Message {
-            channel: col(&row, "channel")?,
-            recipient: col(&row, "recipient")?,
-            subject: col(&row, "subject")?,
-            body_text: col(&row, "body_text")?,
-            body_html: col(&row, "body_html")?,
-        };
-        match transport.send(&message).await {
-            Ok(()) => {
-                // The bodies may hold a code: keep them no longer than needed.
-                sqlx::query("UPDATE outbox SET sent_at = $1, attempts = $2, body_text = '', body_html = '', last_error = NULL WHERE id = $3")
-                    .bind(now)
-                    .bind(attempts + 1)
-                    .bind(&id)
-                    .execute(&mut *db.writing().await?)
-                    .await?;
-                delivered += 1;
-            }
-            Err(error) => {
-                tracing::warn!(message = %id, attempt = attempts + 1, %error, "delivery failed; will retry");
-                sqlx::query("UPDATE outbox SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4")
-                    .bind(attempts + 1)
-                    .bind(now + backoff(attempts + 1).min(300))
-                    .bind(error.chars().take(500).collect::<String>())
-                    .bind(&id)
-                    .execute(&mut *db.writing().await?)
-                    .await?;
+    for (ids, messages) in ids
+        .chunks(transport.group().max(1))
+        .zip(messages.chunks(transport.group().max(1)))
+    {
+        let answers = transport.send_all(messages).await;
+        // Each group's outcomes in one transaction.
+        let mut batch = Batch::new();
+        for ((id, attempts), answer) in ids.iter().zip(answers) {
+            match answer {
+                Ok(()) => {
+                    // The bodies may hold a code: keep them no longer than needed.
+                    batch.push(
+                        "UPDATE outbox SET sent_at = $1, attempts = $2, body_text = '', body_html = '', last_error = NULL WHERE id = $3",
+                        vec![now.into(), (attempts + 1).into(), id.into()],
+                    );
+                    delivered += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(message = %id, attempt = attempts + 1, %error, "delivery failed; will retry");
+                    batch.push(
+                        "UPDATE outbox SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4",
+                        vec![
+                            (attempts + 1).into(),
+                            (now + backoff(attempts + 1).min(300)).into(),
+                            error.chars().take(500).collect::<String>().into(),
+                            id.into(),
+                        ],
+                    );
+                }
             }
         }
+        db.write_all(batch).await?;
     }
     Ok((claimed, delivered))
 }
@@ -241,27 +273,40 @@ impl DevOutbox {
 }
 
 impl Transport for DevOutbox {
-    fn send<'a>(
-        &'a self,
-        m: &'a Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>> {
         Box::pin(async move {
-            let mut conn = self.db.writing().await.map_err(|e| e.to_string())?;
-            sqlx::query(
-                "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at, seq) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM dev_mailbox",
-            )
-            .bind(new_id())
-            .bind(&m.channel)
-            .bind(&m.recipient)
-            .bind(&m.subject)
-            .bind(&m.body_text)
-            .bind(&m.body_html)
-            .bind(self.clock.now() * 1000 + now_millis_part())
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+            let mut answers = self.send_all(std::slice::from_ref(message)).await;
+            answers.pop().unwrap_or(Ok(()))
+        })
+    }
+
+    /// A whole pass at once: storing is cheap, and one transaction for many messages keeps
+    /// the sender from taking the write lock twice per message while requests wait for it.
+    fn group(&self) -> usize {
+        PASS
+    }
+
+    fn send_all<'a>(&'a self, messages: &'a [Message]) -> Sending<'a, Vec<Result<(), String>>> {
+        Box::pin(async move {
+            let delivered_at = self.clock.now() * 1000 + now_millis_part();
+            let mut batch = Batch::new();
+            for m in messages {
+                batch.push(
+                    "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at, seq) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM dev_mailbox",
+                    vec![
+                        new_id().into(),
+                        (&m.channel).into(),
+                        (&m.recipient).into(),
+                        (&m.subject).into(),
+                        (&m.body_text).into(),
+                        (&m.body_html).into(),
+                        delivered_at.into(),
+                    ],
+                );
+            }
+            let answer = self.db.write_all(batch).await.map_err(|e| e.to_string());
+            vec![answer; messages.len()]
         })
     }
 }

@@ -4,14 +4,12 @@
 //! `To`, `From` and `Body`, authenticated with HTTP Basic (`account id : token`). A 2xx answer
 //! is delivered; anything else is an error the outbox retries with back-off.
 
-use crate::outbox::{Message, Transport};
+use crate::outbox::{Message, Sending, Transport};
 use base64::Engine;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -198,10 +196,7 @@ fn encode(s: &str) -> String {
 }
 
 impl Transport for HttpSms {
-    fn send<'a>(
-        &'a self,
-        message: &'a Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>> {
         Box::pin(self.deliver(message))
     }
 }
@@ -212,16 +207,34 @@ pub struct ByChannel {
     pub sms: Arc<dyn Transport>,
 }
 
-impl Transport for ByChannel {
-    fn send<'a>(
-        &'a self,
-        message: &'a Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+impl ByChannel {
+    fn of(&self, message: &Message) -> &dyn Transport {
         if message.channel == "sms" {
-            self.sms.send(message)
+            self.sms.as_ref()
         } else {
-            self.email.send(message)
+            self.email.as_ref()
         }
+    }
+}
+
+impl Transport for ByChannel {
+    fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>> {
+        self.of(message).send(message)
+    }
+
+    fn group(&self) -> usize {
+        self.email.group().min(self.sms.group())
+    }
+
+    /// Each run of messages for the same channel goes to that channel's transport at once.
+    fn send_all<'a>(&'a self, messages: &'a [Message]) -> Sending<'a, Vec<Result<(), String>>> {
+        Box::pin(async move {
+            let mut answers = Vec::with_capacity(messages.len());
+            for run in messages.chunk_by(|a, b| a.channel == b.channel) {
+                answers.extend(self.of(&run[0]).send_all(run).await);
+            }
+            answers
+        })
     }
 }
 

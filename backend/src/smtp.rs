@@ -4,11 +4,9 @@
 //! `smtp://user:pass@host?tls=required` (STARTTLS, port 587), or `smtp://host:port` (no TLS:
 //! only for a relay on the same machine, and for the tests' loopback SMTP sink).
 
-use crate::outbox::{Message, Transport};
+use crate::outbox::{Message, Sending, Transport};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// Why the SMTP settings cannot be used.
@@ -80,10 +78,7 @@ impl Smtp {
 }
 
 impl Transport for Smtp {
-    fn send<'a>(
-        &'a self,
-        message: &'a Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>> {
         Box::pin(self.deliver(message))
     }
 }

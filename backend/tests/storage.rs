@@ -4,11 +4,10 @@ mod support;
 
 use backend::accounts::{self, ConfirmError, LoginError, SignupError};
 use backend::activity::Client;
-use backend::outbox::{self, DevOutbox, Message, Transport};
+use backend::outbox::{self, DevOutbox, Message, Sending, Transport};
 use backend::sessions;
+use backend::sms::ByChannel;
 use backend::AppState;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use support::Fixture;
@@ -26,42 +25,134 @@ on_both_databases!(
     sessions_end_everywhere_and_when_idle,
     outbox_retries_and_never_sends_twice,
     the_sender_drains_a_burst_at_once,
+    a_group_settles_each_message_by_its_answer,
     migrations_and_dev_secret_survive_restart,
     signup_mails_per_address_are_bounded,
     login_asks_for_the_slider_after_failures,
 );
 
-/// 120 messages waiting (more than one pass takes): the sender's first tick delivers them all,
-/// not one pass's worth a tick.
+/// 120 messages waiting (more than one pass takes), e-mails and texts mixed: the sender's first
+/// tick delivers them all, not one pass's worth a tick, in the order they were written.
 async fn the_sender_drains_a_burst_at_once(fx: Fixture) {
     let state = fx.state(&[]).await;
     let mut batch = backend::db::Batch::new();
+    let now = state.clock.now();
     for n in 0..120 {
         let message = Message {
-            channel: "email".into(),
+            channel: if n % 7 == 3 { "sms" } else { "email" }.into(),
             recipient: format!("burst{n}@example.com"),
             subject: "Your code".into(),
             body_text: "123456".into(),
             body_html: String::new(),
         };
-        outbox::enqueue_into(&mut batch, &message, state.clock.now());
+        outbox::enqueue_into(&mut batch, &message, now - 120 + n);
     }
     state.db.write_all(batch).await.expect("enqueue");
     let dev: Arc<dyn Transport> = Arc::new(DevOutbox::new(state.db.clone(), state.clock.clone()));
+    let transport: Arc<dyn Transport> = Arc::new(ByChannel {
+        email: dev.clone(),
+        sms: dev,
+    });
     // The first tick comes at once; the next one only after an hour, long after `stop`.
     outbox::run_sender(
         state.db.clone(),
-        dev,
+        transport,
         state.clock.clone(),
         std::time::Duration::from_secs(3_600),
         tokio::time::sleep(std::time::Duration::from_secs(2)),
     )
     .await;
     assert_eq!(
-        count(&state, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await,
+        count(
+            &state,
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL OR body_text <> ''"
+        )
+        .await,
         0
     );
-    assert_eq!(count(&state, "SELECT COUNT(*) FROM dev_mailbox").await, 120);
+    let delivered = outbox::dev_messages(&state.db, None, 500)
+        .await
+        .expect("messages");
+    let oldest_first: Vec<_> = delivered.iter().rev().map(|m| m.to.as_str()).collect();
+    let written: Vec<_> = (0..120).map(|n| format!("burst{n}@example.com")).collect();
+    assert_eq!(oldest_first, written);
+    assert_eq!(
+        delivered.iter().filter(|m| m.channel == "sms").count(),
+        (0..120).filter(|n| n % 7 == 3).count()
+    );
+}
+
+/// A transport that takes many messages at once and refuses some of them.
+struct Picky {
+    refused: &'static str,
+}
+
+impl Transport for Picky {
+    fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>> {
+        let answer = if message.recipient.starts_with(self.refused) {
+            Err("mailbox unavailable".to_string())
+        } else {
+            Ok(())
+        };
+        Box::pin(async move { answer })
+    }
+
+    fn group(&self) -> usize {
+        10
+    }
+}
+
+/// The messages of one group are settled together, each by its own answer: the delivered
+/// ones marked sent with their bodies emptied, the refused one kept for a retry.
+async fn a_group_settles_each_message_by_its_answer(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let now = state.clock.now();
+    let mut batch = backend::db::Batch::new();
+    for (n, to) in [
+        "first@example.com",
+        "bounce@example.com",
+        "third@example.com",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let message = Message {
+            channel: "email".into(),
+            recipient: to.into(),
+            subject: "Your code".into(),
+            body_text: "123456".into(),
+            body_html: "<p>123456</p>".into(),
+        };
+        outbox::enqueue_into(&mut batch, &message, now - 3 + n as i64);
+    }
+    state.db.write_all(batch).await.expect("enqueue");
+    let picky = Picky { refused: "bounce" };
+    assert_eq!(
+        outbox::deliver_due(&state.db, &picky, now).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        count(
+            &state,
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND attempts = 1 \
+             AND body_text = '' AND body_html = '' AND recipient <> 'bounce@example.com'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &state,
+            &format!(
+                "SELECT COUNT(*) FROM outbox WHERE recipient = 'bounce@example.com' \
+                 AND sent_at IS NULL AND attempts = 1 AND next_attempt_at = {} \
+                 AND last_error = 'mailbox unavailable' AND body_text = '123456'",
+                now + outbox::backoff(1)
+            )
+        )
+        .await,
+        1
+    );
 }
 
 async fn deliver(state: &AppState) {
@@ -417,10 +508,7 @@ struct Flaky {
 }
 
 impl Transport for Flaky {
-    fn send<'a>(
-        &'a self,
-        _: &'a Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    fn send<'a>(&'a self, _: &'a Message) -> Sending<'a, Result<(), String>> {
         Box::pin(async move {
             if self.failures_left.load(Ordering::SeqCst) > 0 {
                 self.failures_left.fetch_sub(1, Ordering::SeqCst);
