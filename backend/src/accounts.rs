@@ -407,8 +407,9 @@ pub async fn login_with_pass(
     };
     let new_device = col::<i64>(&row, "known_device")? == 0;
     // Every write of a sign-in in one batch: on SQLite, BEGIN, the statements and COMMIT go to
-    // the writing connection as one query.
-    let mut batch = Batch::new();
+    // the writing connection as one query; on PostgreSQL, as each writes its own table, one
+    // statement.
+    let mut batch = Batch::independent();
     if let Some(new_hash) = rehash {
         batch.push(
             "UPDATE users SET password_hash = $1 WHERE id = $2",

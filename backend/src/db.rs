@@ -324,7 +324,8 @@ impl Db {
     }
 
     /// Runs `batch` as one transaction: on SQLite `BEGIN IMMEDIATE`, the statements and the
-    /// `COMMIT` as one query on the writing connection (one thread hand-off in all).
+    /// `COMMIT` as one query on the writing connection (one thread hand-off in all); on
+    /// PostgreSQL an [independent](Batch::independent) batch as its one statement.
     pub async fn write_all(&self, mut batch: Batch) -> Result<(), sqlx::Error> {
         match self.engine {
             Engine::Sqlite => {
@@ -335,6 +336,9 @@ impl Db {
                 batch.push("COMMIT", Vec::new());
                 writer.open = true;
                 writer.run_to_commit(batch).await
+            }
+            Engine::Postgres if batch.independent => {
+                batch.run(&mut *self.pool.acquire().await?).await.map(drop)
             }
             Engine::Postgres => self.begin_write().await?.commit_with(batch).await,
         }
@@ -485,16 +489,31 @@ impl From<Option<i64>> for Value {
 /// On SQLite they run as one multi-statement query: one round trip to the connection's thread
 /// instead of one per statement, which is what a request spends most of its time on inside the
 /// write lock (each round trip is a thread hand-off). PostgreSQL runs them one by one (its
-/// protocol takes one statement per query with parameters). Run inside a transaction, so they
-/// land together or not at all.
+/// protocol takes one statement per query with parameters), or as one statement when the batch
+/// is [`independent`](Self::independent). Run inside a transaction, so they land together or
+/// not at all.
 #[derive(Debug, Default)]
 pub struct Batch {
     statements: Vec<(Cow<'static, str>, Vec<Value>)>,
+    independent: bool,
 }
 
 impl Batch {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A batch none of whose statements reads or writes rows another of them writes (each
+    /// writes its own table, or its own rows). On PostgreSQL it runs as one statement, every
+    /// statement but the last a data-modifying `WITH` part of the last: one round trip instead
+    /// of one per statement, and atomic without `BEGIN` and `COMMIT` (two round trips more),
+    /// which [`Db::write_all`] then leaves out. All the parts see the rows as they were before
+    /// the statement, hence the rule.
+    pub fn independent() -> Self {
+        Batch {
+            independent: true,
+            ..Self::default()
+        }
     }
 
     /// Adds one statement and its values (in placeholder order).
@@ -503,14 +522,25 @@ impl Batch {
         self
     }
 
-    /// Runs every statement on `conn`; returns the rows they changed in all.
+    /// Runs every statement on `conn`; returns the rows they changed in all (of an
+    /// independent batch on PostgreSQL, the rows its last statement changed).
     pub async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
-        if conn.backend_name() == "SQLite" && self.statements.len() > 1 {
+        let sqlite = conn.backend_name() == "SQLite";
+        if self.statements.len() > 1 && (sqlite || self.independent) {
+            let last = self.statements.len() - 1;
             let mut sql = String::new();
             let mut values = Vec::new();
-            for (statement, args) in self.statements {
-                sql.push_str(&renumbered(&statement, values.len()));
-                sql.push_str(";\n");
+            for (i, (statement, args)) in self.statements.into_iter().enumerate() {
+                let statement = renumbered(&statement, values.len());
+                if sqlite {
+                    sql.push_str(&statement);
+                    sql.push_str(";\n");
+                } else if i < last {
+                    sql.push_str(if i == 0 { "WITH " } else { ", " });
+                    sql.push_str(&format!("part{i} AS ({statement})"));
+                } else {
+                    sql.push_str(&format!("\n{statement}"));
+                }
                 values.extend(args);
             }
             return Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)

@@ -161,8 +161,8 @@ async fn deliver_pass(
         .zip(messages.chunks(transport.group().max(1)))
     {
         let answers = transport.send_all(messages).await;
-        // Each group's outcomes in one transaction.
-        let mut batch = Batch::new();
+        // Each group's outcomes in one transaction (each statement its own message's row).
+        let mut batch = Batch::independent();
         for ((id, attempts), answer) in ids.iter().zip(answers) {
             match answer {
                 Ok(()) => {

@@ -26,6 +26,7 @@ on_both_databases!(
     outbox_retries_and_never_sends_twice,
     the_sender_drains_a_burst_at_once,
     a_group_settles_each_message_by_its_answer,
+    an_independent_batch_lands_whole_or_not_at_all,
     migrations_and_dev_secret_survive_restart,
     signup_mails_per_address_are_bounded,
     login_asks_for_the_slider_after_failures,
@@ -153,6 +154,39 @@ async fn a_group_settles_each_message_by_its_answer(fx: Fixture) {
         .await,
         1
     );
+}
+
+/// An independent batch (on PostgreSQL one statement, without `BEGIN` and `COMMIT`) is still
+/// all or nothing: a statement that fails takes the ones before it back with it.
+async fn an_independent_batch_lands_whole_or_not_at_all(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let stored = |ids: &[&str]| {
+        let mut batch = backend::db::Batch::independent();
+        for id in ids {
+            batch.push(
+                "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
+                 VALUES ($1, 'email', $2, 'Hello', '', '', 0)",
+                vec![(*id).into(), format!("{id}@example.com").into()],
+            );
+        }
+        batch
+    };
+    state
+        .db
+        .write_all(stored(&["one", "two", "three"]))
+        .await
+        .unwrap();
+    // "one" is there already: the whole batch fails, "four" with it.
+    assert!(state.db.write_all(stored(&["four", "one"])).await.is_err());
+    state.db.write_all(stored(&["five"])).await.unwrap();
+    let mut kept: Vec<String> = outbox::dev_messages(&state.db, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["five", "one", "three", "two"]);
 }
 
 async fn deliver(state: &AppState) {
