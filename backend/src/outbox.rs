@@ -4,7 +4,7 @@
 
 use crate::clock::Clock;
 use crate::crypto::new_id;
-use crate::db::{col, Batch, Db};
+use crate::db::{col, Batch, Db, Value};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use std::future::Future;
@@ -81,18 +81,24 @@ fn insert(batch: &mut Batch, message: &Message, now: i64, settled: Option<&str>)
     batch.push(
         "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, created_at, next_attempt_at, sent_at, last_error) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
-        vec![
-            new_id().into(),
-            (&message.channel).into(),
-            (&message.recipient).into(),
-            (&message.subject).into(),
-            (&message.body_text).into(),
-            (&message.body_html).into(),
-            now.into(),
-            settled.map(|_| now).into(),
-            settled.into(),
-        ],
+        [
+            fields(message),
+            vec![now.into(), settled.map(|_| now).into(), settled.into()],
+        ]
+        .concat(),
     );
+}
+
+/// A new row id and `message`'s fields: the first six values of each table's insert of it.
+fn fields(message: &Message) -> Vec<Value> {
+    vec![
+        new_id().into(),
+        (&message.channel).into(),
+        (&message.recipient).into(),
+        (&message.subject).into(),
+        (&message.body_text).into(),
+        (&message.body_html).into(),
+    ]
 }
 
 /// Seconds to wait before retry number `attempt` (2, 4, 8 … capped at 256).
@@ -294,15 +300,7 @@ impl Transport for DevOutbox {
                 batch.push(
                     "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at, seq) \
                      SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM dev_mailbox",
-                    vec![
-                        new_id().into(),
-                        (&m.channel).into(),
-                        (&m.recipient).into(),
-                        (&m.subject).into(),
-                        (&m.body_text).into(),
-                        (&m.body_html).into(),
-                        delivered_at.into(),
-                    ],
+                    [fields(m), vec![delivered_at.into()]].concat(),
                 );
             }
             let answer = self.db.write_all(batch).await.map_err(|e| e.to_string());
