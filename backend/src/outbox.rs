@@ -32,9 +32,9 @@ pub trait Transport: Send + Sync + 'static {
     fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>>;
 
     /// How many messages [`send_all`](Self::send_all) takes at a time. The sender marks the
-    /// messages of each such group delivered together, after the whole group: one (a mail
-    /// server, an SMS provider) keeps a crash between sending and marking from sending more
-    /// than one message twice.
+    /// messages of each such group delivered together, after the whole group; a group of one
+    /// (a mail server, an SMS provider) means a crash between sending and marking sends at
+    /// most one message twice.
     fn group(&self) -> usize {
         1
     }
@@ -115,7 +115,9 @@ const PASS: usize = 50;
 /// The due rows are claimed before sending by one conditional update that pushes their next
 /// attempt a minute ahead and returns them, so two senders (two server processes) never
 /// deliver the same message twice: the conditions are checked again on each row as it is
-/// updated, and a row another sender claimed first no longer matches them.
+/// updated, and a row another sender claimed first no longer matches them. They are then sent
+/// in the transport's [groups](Transport::group), each group's outcomes written in one
+/// transaction.
 pub async fn deliver_due(
     db: &Db,
     transport: &dyn Transport,
@@ -162,10 +164,8 @@ async fn deliver_pass(
         });
     }
     let mut delivered = 0;
-    for (ids, messages) in ids
-        .chunks(transport.group().max(1))
-        .zip(messages.chunks(transport.group().max(1)))
-    {
+    let group = transport.group().max(1);
+    for (ids, messages) in ids.chunks(group).zip(messages.chunks(group)) {
         let answers = transport.send_all(messages).await;
         // Each group's outcomes in one transaction (each statement its own message's row).
         let mut batch = Batch::independent();
