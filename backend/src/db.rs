@@ -527,22 +527,24 @@ impl Batch {
     pub async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
         let sqlite = conn.backend_name() == "SQLite";
         if self.statements.len() > 1 && (sqlite || self.independent) {
-            let last = self.statements.len() - 1;
-            let mut sql = String::new();
             let mut values = Vec::new();
-            for (i, (statement, args)) in self.statements.into_iter().enumerate() {
-                let statement = renumbered(&statement, values.len());
-                if sqlite {
-                    sql.push_str(&statement);
-                    sql.push_str(";\n");
-                } else if i < last {
-                    sql.push_str(if i == 0 { "WITH " } else { ", " });
-                    sql.push_str(&format!("part{i} AS ({statement})"));
-                } else {
-                    sql.push_str(&format!("\n{statement}"));
-                }
+            let mut parts = Vec::with_capacity(self.statements.len());
+            for (statement, args) in self.statements {
+                parts.push(renumbered(&statement, values.len()));
                 values.extend(args);
             }
+            let sql = if sqlite {
+                parts.join(";\n") + ";"
+            } else {
+                // Every statement but the last a data-modifying part of the last.
+                let last = parts.pop().unwrap_or_default();
+                let with: Vec<String> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, part)| format!("part{i} AS ({part})"))
+                    .collect();
+                format!("WITH {}\n{last}", with.join(", "))
+            };
             return Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
                 .execute(conn)
                 .await?

@@ -278,12 +278,25 @@ impl DevOutbox {
     }
 }
 
+impl DevOutbox {
+    /// Stores `messages` in one transaction: all of them, or none and the reason.
+    async fn store(&self, messages: &[Message]) -> Result<(), String> {
+        let delivered_at = self.clock.now() * 1000 + now_millis_part();
+        let mut batch = Batch::new();
+        for m in messages {
+            batch.push(
+                "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at, seq) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM dev_mailbox",
+                [fields(m), vec![delivered_at.into()]].concat(),
+            );
+        }
+        self.db.write_all(batch).await.map_err(|e| e.to_string())
+    }
+}
+
 impl Transport for DevOutbox {
     fn send<'a>(&'a self, message: &'a Message) -> Sending<'a, Result<(), String>> {
-        Box::pin(async move {
-            let mut answers = self.send_all(std::slice::from_ref(message)).await;
-            answers.pop().unwrap_or(Ok(()))
-        })
+        Box::pin(self.store(std::slice::from_ref(message)))
     }
 
     /// A whole pass at once: storing is cheap, and one transaction for many messages keeps
@@ -293,19 +306,7 @@ impl Transport for DevOutbox {
     }
 
     fn send_all<'a>(&'a self, messages: &'a [Message]) -> Sending<'a, Vec<Result<(), String>>> {
-        Box::pin(async move {
-            let delivered_at = self.clock.now() * 1000 + now_millis_part();
-            let mut batch = Batch::new();
-            for m in messages {
-                batch.push(
-                    "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at, seq) \
-                     SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE(MAX(seq), 0) + 1 FROM dev_mailbox",
-                    [fields(m), vec![delivered_at.into()]].concat(),
-                );
-            }
-            let answer = self.db.write_all(batch).await.map_err(|e| e.to_string());
-            vec![answer; messages.len()]
-        })
+        Box::pin(async move { vec![self.store(messages).await; messages.len()] })
     }
 }
 
