@@ -79,11 +79,16 @@ impl Writer {
         self.conn.as_mut().expect(OPEN)
     }
 
-    /// Runs `batch`, which ends with a `COMMIT`; the transaction is over once it succeeds.
+    /// Runs `batch`, which ends with a `COMMIT`; the transaction is over once it succeeds, or
+    /// once it is rolled back on this connection after a statement of it failed (a stale read
+    /// found by [`Batch::push_changing`] costs no new connection).
     async fn run_to_commit(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
-        batch.run(self.conn.as_mut().expect(OPEN)).await?;
-        self.open = false;
-        Ok(())
+        let conn = self.conn.as_mut().expect(OPEN);
+        let result = batch.run(conn).await;
+        if result.is_ok() || conn.execute("ROLLBACK").await.is_ok() {
+            self.open = false;
+        }
+        result.map(drop)
     }
 }
 
@@ -338,9 +343,14 @@ impl Db {
         match self.engine {
             Engine::Sqlite => {
                 let mut writer = self.sqlite_turn().await?;
-                batch
-                    .statements
-                    .insert(0, ("BEGIN IMMEDIATE".into(), Vec::new()));
+                batch.statements.insert(
+                    0,
+                    Statement {
+                        sql: "BEGIN IMMEDIATE".into(),
+                        values: Vec::new(),
+                        must_change: false,
+                    },
+                );
                 batch.push("COMMIT", Vec::new());
                 writer.open = true;
                 writer.run_to_commit(batch).await
@@ -503,9 +513,23 @@ impl From<Option<i64>> for Value {
 /// not at all.
 #[derive(Debug, Default)]
 pub struct Batch {
-    statements: Vec<(Cow<'static, str>, Vec<Value>)>,
+    statements: Vec<Statement>,
     independent: bool,
+    /// Keys of [`Batch::serialized_on`].
+    locks: Vec<String>,
 }
+
+#[derive(Debug)]
+struct Statement {
+    sql: Cow<'static, str>,
+    values: Vec<Value>,
+    /// Pushed with [`Batch::push_changing`].
+    must_change: bool,
+}
+
+/// Run after a statement that must change a row, on SQLite: inserts a row the table's CHECK
+/// refuses when it changed none, which stops the batch.
+const STALE_GUARD: &str = "INSERT INTO stale_writes (fresh) SELECT 0 WHERE changes() = 0";
 
 impl Batch {
     pub fn new() -> Self {
@@ -525,9 +549,43 @@ impl Batch {
         }
     }
 
+    /// Makes the batch wait for any other transaction serialized on one of `keys`, so that the
+    /// rows its statements count cannot change under them until it ends. SQLite's writes take
+    /// turns anyway; on PostgreSQL the batch first takes a transaction-scoped advisory lock per
+    /// key, in the order given (callers name their keys in one order, so no two wait for each
+    /// other). The batch is then no longer [independent](Self::independent).
+    pub fn serialized_on(&mut self, keys: &[&str]) -> &mut Self {
+        self.locks.extend(keys.iter().map(|k| k.to_string()));
+        self.independent = false;
+        self
+    }
+
     /// Adds one statement and its values (in placeholder order).
     pub fn push(&mut self, sql: impl Into<Cow<'static, str>>, values: Vec<Value>) -> &mut Self {
-        self.statements.push((sql.into(), values));
+        self.statements.push(Statement {
+            sql: sql.into(),
+            values,
+            must_change: false,
+        });
+        self
+    }
+
+    /// Adds a statement that must change at least one row: when it changes none, the batch
+    /// stops there and fails with [`sqlx::Error::RowNotFound`], and run by [`Db::write_all`] or
+    /// [`WriteTx::commit_with`] nothing of it stays. For a write planned from a read taken
+    /// outside the write lock: its conditions say "the rows are still as read", and a stale
+    /// read fails instead of writing. The batch is then no longer
+    /// [independent](Self::independent): the statements after it count on its outcome.
+    pub fn push_changing(
+        &mut self,
+        sql: impl Into<Cow<'static, str>>,
+        values: Vec<Value>,
+    ) -> &mut Self {
+        self.push(sql, values);
+        if let Some(last) = self.statements.last_mut() {
+            last.must_change = true;
+        }
+        self.independent = false;
         self
     }
 
@@ -535,12 +593,24 @@ impl Batch {
     /// independent batch on PostgreSQL, the rows its last statement changed).
     pub async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
         let sqlite = conn.backend_name() == "SQLite";
+        if !sqlite {
+            for key in &self.locks {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
         if self.statements.len() > 1 && (sqlite || self.independent) {
             let mut values = Vec::new();
             let mut parts = Vec::with_capacity(self.statements.len());
-            for (statement, args) in self.statements {
-                parts.push(renumbered(&statement, values.len()));
-                values.extend(args);
+            let guarded = self.statements.iter().any(|s| s.must_change);
+            for statement in self.statements {
+                parts.push(renumbered(&statement.sql, values.len()));
+                values.extend(statement.values);
+                if statement.must_change {
+                    parts.push(STALE_GUARD.into());
+                }
             }
             let sql = if sqlite {
                 parts.join(";\n") + ";"
@@ -554,20 +624,30 @@ impl Batch {
                     .collect();
                 format!("WITH {}\n{last}", with.join(", "))
             };
-            return Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
+            return match bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
                 .execute(conn)
-                .await?
-                .rows_affected());
+                .await
+            {
+                Ok(done) => Ok(done.rows_affected()),
+                Err(sqlx::Error::Database(e)) if guarded && e.message().contains("stale_write") => {
+                    Err(sqlx::Error::RowNotFound)
+                }
+                Err(e) => Err(e),
+            };
         }
         let mut changed = 0;
-        for (statement, args) in self.statements {
-            changed += bind_all(
-                sqlx::query(sqlx::AssertSqlSafe(statement.into_owned())),
-                args,
+        for statement in self.statements {
+            let rows = bind_all(
+                sqlx::query(sqlx::AssertSqlSafe(statement.sql.into_owned())),
+                statement.values,
             )
             .execute(&mut *conn)
             .await?
             .rows_affected();
+            if statement.must_change && rows == 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
+            changed += rows;
         }
         Ok(changed)
     }

@@ -128,6 +128,7 @@ struct Flow {
 }
 
 /// The per-network limit a [`load`] also counts: its kind and keyed subject.
+#[derive(Clone, Copy)]
 struct NetworkCount<'a> {
     kind: &'a str,
     subject: &'a str,
@@ -331,7 +332,6 @@ pub async fn send_code(
     token: &str,
     network: &str,
 ) -> Result<Step, RecoveryError> {
-    let cfg = &state.config;
     let now = state.clock.now();
     let network_subject = network_subject(state, network);
     let id_hash = token_hash(token);
@@ -339,13 +339,57 @@ pub async fn send_code(
         kind: kind::RECOVERY_SEND_NETWORK,
         subject: &network_subject,
     };
-    let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted).await?;
-    network_allows(state, flow.network_used, flow.network_latest, now)?;
-    if flow.step == Step::Sms {
-        send_sms(state, &mut tx, &id_hash, &flow, &network_subject, now).await?;
-        tx.commit().await?;
-        return Ok(Step::Sms);
+    // The flow is read outside the write lock and the write planned from it is conditional on
+    // the flow and the counts its limits read being still as read: the write takes one turn
+    // of the lock (on SQLite one hand-off to the connection's thread) instead of two with this
+    // work between them, which set the pace of every "send code". A write that finds them
+    // changed is taken back and the request reads again; each such miss means another request
+    // went ahead, so a few tries settle any race. A refusal from a read stands: it was true
+    // when read.
+    for _ in 0..SEND_TRIES {
+        let flow = load(
+            &mut *state.db.pool().acquire().await?,
+            &id_hash,
+            now,
+            Some(counted),
+        )
+        .await?
+        .ok_or(RecoveryError::NoFlow)?;
+        if flow.step == Step::Sms {
+            let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted).await?;
+            network_allows(state, flow.network_used, flow.network_latest, now)?;
+            if flow.step != Step::Sms {
+                return Err(RecoveryError::OutOfOrder { step: flow.step });
+            }
+            send_sms(state, &mut tx, &id_hash, &flow, &network_subject, now).await?;
+            tx.commit().await?;
+            return Ok(Step::Sms);
+        }
+        let (batch, next) = email_code(state, &id_hash, &flow, &network_subject, now)?;
+        match state.db.write_all(batch).await {
+            Err(sqlx::Error::RowNotFound) => continue,
+            written => return written.map(|()| next).map_err(RecoveryError::from),
+        }
     }
+    Err(RecoveryError::Busy)
+}
+
+/// How many times "send code" reads the flow again when its write found it changed.
+const SEND_TRIES: usize = 8;
+
+/// The checks and the writes of e-mailing a new code for `flow` as read: every write of the
+/// request in one batch, its first statement changing the flow only while the flow and the
+/// counts its limits read are still as they were (else the batch fails with
+/// `RowNotFound` and writes nothing).
+fn email_code(
+    state: &AppState,
+    id_hash: &str,
+    flow: &Flow,
+    network_subject: &str,
+    now: i64,
+) -> Result<(Batch, Step), RecoveryError> {
+    let cfg = &state.config;
+    network_allows(state, flow.network_used, flow.network_latest, now)?;
     let next = flow
         .step
         .after(Event::CodeSent)
@@ -377,18 +421,36 @@ pub async fn send_code(
         ("minutes", minutes.as_str()),
     ];
     let message = mail::RECOVERY_CODE.render(&flow.email, flow.lang, &vars);
-    // Every write of the request in one batch: one round trip inside the write lock on SQLite.
     let mut batch = Batch::new();
-    batch.push(
+    // The address's and the network's sends one at a time (PostgreSQL: SQLite's writes take
+    // turns anyway), and the flow still as read: the same step and codes sent (so the same
+    // cool-down), alive, and the address's codes today and the network's uses still under
+    // their caps.
+    batch.serialized_on(&[&flow.account_key, network_subject]);
+    batch.push_changing(
         "UPDATE recovery_flows SET step = $1, code_mac = $2, code_sent_at = $3, code_expires_at = $4, \
-         code_tries_left = $5, codes_sent = codes_sent + 1 WHERE id_hash = $6",
+         code_tries_left = $5, codes_sent = codes_sent + 1 \
+         WHERE id_hash = $6 AND expires_at > $3 AND step = $7 AND codes_sent = $8 \
+         AND (SELECT COUNT(*) FROM attempts a WHERE a.kind = $9 \
+              AND a.subject = recovery_flows.account_key AND a.at > $10) < $11 \
+         AND (SELECT COUNT(*) FROM attempts a WHERE a.kind = $12 AND a.subject = $13 \
+              AND a.at > $14) < $15",
         vec![
             next.as_str().into(),
-            code_mac(state, &id_hash, &code).into(),
+            code_mac(state, id_hash, &code).into(),
             now.into(),
             (now + cfg.code_lifetime_secs).into(),
             cfg.code_tries.into(),
-            (&id_hash).into(),
+            id_hash.into(),
+            flow.step.as_str().into(),
+            flow.codes_sent.into(),
+            kind::RECOVERY_CODE_ACCOUNT.into(),
+            (now - DAY).into(),
+            cfg.codes_per_account_per_day.into(),
+            kind::RECOVERY_SEND_NETWORK.into(),
+            network_subject.into(),
+            (now - NETWORK_WINDOW).into(),
+            cfg.recovery_per_network.into(),
         ],
     );
     match (&flow.user_id, cfg.recovery_notify_unknown) {
@@ -402,7 +464,7 @@ pub async fn send_code(
     let masked = Email::parse(&flow.email).map_or_else(|_| flow.email.clone(), |e| e.masked());
     activity::record_for_flow_into(
         &mut batch,
-        &id_hash,
+        id_hash,
         event::CODE_SENT_EMAIL,
         Some(&masked),
         now,
@@ -411,12 +473,11 @@ pub async fn send_code(
         &mut batch,
         &[
             (kind::RECOVERY_CODE_ACCOUNT, flow.account_key.as_str()),
-            (kind::RECOVERY_SEND_NETWORK, network_subject.as_str()),
+            (kind::RECOVERY_SEND_NETWORK, network_subject),
         ],
         now,
     );
-    tx.commit_with(batch).await?;
-    Ok(next)
+    Ok((batch, next))
 }
 
 /// Checks a typed code. A right code for an address with an account moves the flow on and

@@ -25,6 +25,7 @@ on_both_databases!(
     resend_cool_down_supersedes_and_caps,
     wrong_codes_are_counted_per_account_across_flows,
     one_right_code_racing_wins_once,
+    racing_sends_stay_within_the_limits,
     grant_is_single_use_and_expires,
     flows_expire_and_one_per_browser,
     steps_out_of_order_are_refused,
@@ -530,6 +531,67 @@ async fn one_right_code_racing_wins_once(fx: Fixture) {
         )
         .await,
         1
+    );
+}
+
+/// "Send code" plans its write from a read taken outside the write lock; racing sends must
+/// still keep every limit. Eight at once for one flow send one code (the others meet the
+/// cool-down); eight at once for eight flows of one address stop at its daily cap.
+async fn racing_sends_stay_within_the_limits(fx: Fixture) {
+    let state = fx
+        .state(&[
+            ("SLIDER_POLICY", "never"),
+            ("CODES_PER_ACCOUNT_PER_DAY", "3"),
+        ])
+        .await;
+    accounts::create_user(&state, "lin@example.com", PW, "")
+        .await
+        .unwrap();
+    let race = |tokens: Vec<String>| {
+        let state = state.clone();
+        async move {
+            let tasks: Vec<_> = tokens
+                .into_iter()
+                .map(|token| {
+                    let state = state.clone();
+                    tokio::spawn(async move { recovery::send_code(&state, &token, NET).await })
+                })
+                .collect();
+            let mut answers = Vec::new();
+            for t in tasks {
+                answers.push(t.await.unwrap());
+            }
+            answers
+        }
+    };
+    let sent = |answers: &[Result<Step, RecoveryError>]| {
+        answers.iter().filter(|a| **a == Ok(Step::Code)).count()
+    };
+
+    let token = start(&state, "lin@example.com").await.token;
+    let answers = race(vec![token; 8]).await;
+    assert_eq!(sent(&answers), 1, "{answers:?}");
+    assert!(answers
+        .iter()
+        .all(|a| matches!(a, Ok(Step::Code) | Err(RecoveryError::CoolDown { .. }))));
+
+    let mut tokens = Vec::new();
+    for _ in 0..8 {
+        tokens.push(start(&state, "lin@example.com").await.token);
+    }
+    let answers = race(tokens).await;
+    assert_eq!(sent(&answers), 2, "{answers:?}");
+    assert!(answers
+        .iter()
+        .all(|a| matches!(a, Ok(Step::Code) | Err(RecoveryError::TooManyCodes))));
+    assert_eq!(
+        count(
+            &state,
+            "SELECT COUNT(*) FROM outbox WHERE recipient = 'lin@example.com'"
+        )
+        .await,
+        3,
+        "three codes e-mailed in all"
     );
 }
 

@@ -27,6 +27,7 @@ on_both_databases!(
     the_sender_drains_a_burst_at_once,
     a_group_settles_each_message_by_its_answer,
     an_independent_batch_lands_whole_or_not_at_all,
+    a_batch_whose_required_change_finds_no_row_writes_nothing,
     migrations_and_dev_secret_survive_restart,
     signup_mails_per_address_are_bounded,
     login_asks_for_the_slider_after_failures,
@@ -187,6 +188,64 @@ async fn an_independent_batch_lands_whole_or_not_at_all(fx: Fixture) {
         .collect();
     kept.sort();
     assert_eq!(kept, ["five", "one", "three", "two"]);
+}
+
+/// A statement pushed with `push_changing` that changes no row (the rows are no longer as a
+/// read outside the write lock saw them) fails its batch with `RowNotFound` and takes back the
+/// statements before it; the same batch lands when the row is as expected, and the next write
+/// goes on either way.
+async fn a_batch_whose_required_change_finds_no_row_writes_nothing(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let insert = |batch: &mut backend::db::Batch, id: &str| {
+        batch.push(
+            "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
+             VALUES ($1, 'email', $2, 'Hello', '', '', 0)",
+            vec![id.into(), format!("{id}@example.com").into()],
+        );
+    };
+    let planned = |subject: &str, id: &str| {
+        let mut batch = backend::db::Batch::new();
+        insert(&mut batch, &format!("{id}-before"));
+        batch.push_changing(
+            "UPDATE dev_mailbox SET subject = 'Seen' WHERE id = 'first' AND subject = $1",
+            vec![subject.into()],
+        );
+        insert(&mut batch, &format!("{id}-after"));
+        batch
+    };
+    let mut first = backend::db::Batch::new();
+    insert(&mut first, "first");
+    state.db.write_all(first).await.unwrap();
+
+    // Planned from a read that saw another subject: nothing of it stays.
+    assert!(matches!(
+        state.db.write_all(planned("Goodbye", "stale")).await,
+        Err(sqlx::Error::RowNotFound)
+    ));
+    // The same inside a transaction begun earlier.
+    let tx = state.db.begin_write().await.unwrap();
+    assert!(matches!(
+        tx.commit_with(planned("Goodbye", "stale-tx")).await,
+        Err(sqlx::Error::RowNotFound)
+    ));
+    // Planned from a true read: all of it lands.
+    state.db.write_all(planned("Hello", "fresh")).await.unwrap();
+    let mut kept: Vec<(String, String)> = outbox::dev_messages(&state.db, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.id, m.subject))
+        .collect();
+    kept.sort();
+    assert_eq!(
+        kept,
+        [
+            ("first".to_string(), "Seen".to_string()),
+            ("fresh-after".into(), "Hello".into()),
+            ("fresh-before".into(), "Hello".into()),
+        ]
+    );
+    assert_eq!(count(&state, "SELECT COUNT(*) FROM stale_writes").await, 0);
 }
 
 async fn deliver(state: &AppState) {
