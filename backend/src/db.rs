@@ -593,13 +593,16 @@ impl Batch {
     /// independent batch on PostgreSQL, the rows its last statement changed).
     pub async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
         let sqlite = conn.backend_name() == "SQLite";
-        if !sqlite {
-            for key in &self.locks {
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                    .bind(key)
-                    .execute(&mut *conn)
-                    .await?;
-            }
+        if !sqlite && !self.locks.is_empty() {
+            // One round trip for all the keys.
+            let locks: Vec<String> = (1..=self.locks.len())
+                .map(|i| format!("pg_advisory_xact_lock(hashtextextended(${i}, 0))"))
+                .collect();
+            let values = self.locks.iter().map(|k| Value::from(k.as_str())).collect();
+            let sql = format!("SELECT {}", locks.join(", "));
+            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
+                .execute(&mut *conn)
+                .await?;
         }
         if self.statements.len() > 1 && (sqlite || self.independent) {
             let mut values = Vec::new();
