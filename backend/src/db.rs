@@ -81,7 +81,8 @@ impl Writer {
 
     /// Runs `batch`, which ends with a `COMMIT`; the transaction is over once it succeeds, or
     /// once it is rolled back on this connection after a statement of it failed (a stale read
-    /// found by [`Batch::push_changing`] costs no new connection).
+    /// found by [`Batch::push_changing`] costs no new connection; a `BEGIN` that failed leaves
+    /// nothing to roll back, and the next writer opens a fresh connection as before).
     async fn run_to_commit(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
         let conn = self.conn.as_mut().expect(OPEN);
         let result = batch.run(conn).await;
@@ -139,10 +140,15 @@ impl WriteTx {
                 batch.push("COMMIT", Vec::new());
                 turn.expect(OPEN).run_to_commit(batch).await
             }
-            Turn::Postgres(mut tx) => {
-                batch.run(&mut tx).await?;
-                tx.commit().await
-            }
+            Turn::Postgres(mut tx) => match batch.run(&mut tx).await {
+                Ok(_) => tx.commit().await,
+                Err(e) => {
+                    // At once, rather than when the connection next leaves the pool: the
+                    // batch's advisory locks go with it, and a retry may want them.
+                    let _ = tx.rollback().await;
+                    Err(e)
+                }
+            },
         }
     }
 }
@@ -552,10 +558,13 @@ impl Batch {
     /// Makes the batch wait for any other transaction serialized on one of `keys`, so that the
     /// rows its statements count cannot change under them until it ends. SQLite's writes take
     /// turns anyway; on PostgreSQL the batch first takes a transaction-scoped advisory lock per
-    /// key, in the order given (callers name their keys in one order, so no two wait for each
-    /// other). The batch is then no longer [independent](Self::independent).
+    /// key, in sorted order (so no two batches wait for each other). Only inside a transaction
+    /// ([`Db::write_all`], [`WriteTx::commit_with`]): outside one the locks end with their
+    /// statement. The batch is then no longer [independent](Self::independent).
     pub fn serialized_on(&mut self, keys: &[&str]) -> &mut Self {
         self.locks.extend(keys.iter().map(|k| k.to_string()));
+        self.locks.sort();
+        self.locks.dedup();
         self.independent = false;
         self
     }

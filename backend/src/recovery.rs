@@ -225,7 +225,9 @@ pub async fn start_from(
         crate::challenge::recovery_requires(state, &account_key, &network_subject).await?;
     // The account is read before the write, outside the write lock: the write is then one
     // turn of the lock (one hand-off to SQLite's thread) instead of two with work between.
-    // Accounts are never deleted, so the flow's reference stays good.
+    // Accounts are never deleted, so the flow's reference stays good; an account created or
+    // flagged ("This wasn't me") while this request runs is seen by the next start, as it
+    // would be had this one come a moment earlier.
     let user = sqlx::query("SELECT id, flagged FROM users WHERE email_key = $1")
         .bind(email.key())
         .fetch_optional(state.db.pool())
@@ -422,8 +424,8 @@ fn email_code(
     ];
     let message = mail::RECOVERY_CODE.render(&flow.email, flow.lang, &vars);
     let mut batch = Batch::new();
-    // The address's and the network's sends one at a time (PostgreSQL: SQLite's writes take
-    // turns anyway), and the flow still as read: the same step and codes sent (so the same
+    // The address's and the network's e-mailed codes one at a time (PostgreSQL: SQLite's
+    // writes take turns anyway), and the flow still as read: the same step and codes sent (so the same
     // cool-down), alive, and the address's codes today and the network's uses still under
     // their caps.
     batch.serialized_on(&[&flow.account_key, network_subject]);

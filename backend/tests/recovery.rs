@@ -536,7 +536,9 @@ async fn one_right_code_racing_wins_once(fx: Fixture) {
 
 /// "Send code" plans its write from a read taken outside the write lock; racing sends must
 /// still keep every limit. Eight at once for one flow send one code (the others meet the
-/// cool-down); eight at once for eight flows of one address stop at its daily cap.
+/// cool-down); eight at once for eight flows of one address stop at its daily cap. (Whether
+/// the tasks overlap is up to the runtime's two workers; the guard itself is tested
+/// deterministically in `storage.rs`.)
 async fn racing_sends_stay_within_the_limits(fx: Fixture) {
     let state = fx
         .state(&[
