@@ -349,14 +349,9 @@ impl Db {
         match self.engine {
             Engine::Sqlite => {
                 let mut writer = self.sqlite_turn().await?;
-                batch.statements.insert(
-                    0,
-                    Statement {
-                        sql: "BEGIN IMMEDIATE".into(),
-                        values: Vec::new(),
-                        must_change: false,
-                    },
-                );
+                batch
+                    .statements
+                    .insert(0, Statement::new("BEGIN IMMEDIATE", Vec::new()));
                 batch.push("COMMIT", Vec::new());
                 writer.open = true;
                 writer.run_to_commit(batch).await
@@ -533,6 +528,16 @@ struct Statement {
     must_change: bool,
 }
 
+impl Statement {
+    fn new(sql: impl Into<Cow<'static, str>>, values: Vec<Value>) -> Self {
+        Statement {
+            sql: sql.into(),
+            values,
+            must_change: false,
+        }
+    }
+}
+
 /// Run after a statement that must change a row, on SQLite: inserts a row the table's CHECK
 /// refuses when it changed none, which stops the batch.
 const STALE_GUARD: &str = "INSERT INTO stale_writes (fresh) SELECT 0 WHERE changes() = 0";
@@ -571,11 +576,7 @@ impl Batch {
 
     /// Adds one statement and its values (in placeholder order).
     pub fn push(&mut self, sql: impl Into<Cow<'static, str>>, values: Vec<Value>) -> &mut Self {
-        self.statements.push(Statement {
-            sql: sql.into(),
-            values,
-            must_change: false,
-        });
+        self.statements.push(Statement::new(sql, values));
         self
     }
 
@@ -590,10 +591,10 @@ impl Batch {
         sql: impl Into<Cow<'static, str>>,
         values: Vec<Value>,
     ) -> &mut Self {
-        self.push(sql, values);
-        if let Some(last) = self.statements.last_mut() {
-            last.must_change = true;
-        }
+        self.statements.push(Statement {
+            must_change: true,
+            ..Statement::new(sql, values)
+        });
         self.independent = false;
         self
     }

@@ -425,9 +425,9 @@ fn email_code(
     let message = mail::RECOVERY_CODE.render(&flow.email, flow.lang, &vars);
     let mut batch = Batch::new();
     // The address's and the network's e-mailed codes one at a time (PostgreSQL: SQLite's
-    // writes take turns anyway), and the flow still as read: the same step and codes sent (so the same
-    // cool-down), alive, and the address's codes today and the network's uses still under
-    // their caps.
+    // writes take turns anyway), and the flow still as read: the same step and codes sent (so
+    // the same cool-down), alive, and the address's codes today and the network's uses still
+    // under their caps.
     batch.serialized_on(&[&flow.account_key, network_subject]);
     batch.push_changing(
         "UPDATE recovery_flows SET step = $1, code_mac = $2, code_sent_at = $3, code_expires_at = $4, \
