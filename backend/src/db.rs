@@ -316,17 +316,21 @@ impl Db {
     }
 
     /// Starts a transaction that will write with its first query, `sql` (one statement that
-    /// reads; `$1…` placeholders for `values`), and returns that query's first row.
+    /// reads; `$1…` placeholders for `values`), and returns that query's first row. The
+    /// transaction is serialized on `keys` as a batch is by [`Batch::serialized_on`], before
+    /// the query reads: the counts it reads cannot change until the transaction ends.
     ///
     /// On SQLite the `BEGIN IMMEDIATE` and the query go to the connection's thread as one
     /// query: one thread hand-off fewer while the others wait for their turn to write.
     pub async fn begin_write_reading(
         &self,
+        keys: &[&str],
         sql: &str,
         values: Vec<Value>,
     ) -> Result<(WriteTx, Option<AnyRow>), sqlx::Error> {
         if self.engine == Engine::Postgres {
             let mut tx = self.begin_write().await?;
+            advisory_locks(&mut tx, keys.iter().map(|k| k.to_string()).collect()).await?;
             let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())), values)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -568,8 +572,6 @@ impl Batch {
     /// statement. The batch is then no longer [independent](Self::independent).
     pub fn serialized_on(&mut self, keys: &[&str]) -> &mut Self {
         self.locks.extend(keys.iter().map(|k| k.to_string()));
-        self.locks.sort();
-        self.locks.dedup();
         self.independent = false;
         self
     }
@@ -603,16 +605,8 @@ impl Batch {
     /// independent batch on PostgreSQL, the rows its last statement changed).
     pub async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
         let sqlite = conn.backend_name() == "SQLite";
-        if !sqlite && !self.locks.is_empty() {
-            // One round trip for all the keys.
-            let locks: Vec<String> = (1..=self.locks.len())
-                .map(|i| format!("pg_advisory_xact_lock(hashtextextended(${i}, 0))"))
-                .collect();
-            let values = self.locks.iter().map(|k| Value::from(k.as_str())).collect();
-            let sql = format!("SELECT {}", locks.join(", "));
-            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
-                .execute(&mut *conn)
-                .await?;
+        if !sqlite {
+            advisory_locks(conn, self.locks).await?;
         }
         if self.statements.len() > 1 && (sqlite || self.independent) {
             let mut values = Vec::new();
@@ -664,6 +658,28 @@ impl Batch {
         }
         Ok(changed)
     }
+}
+
+/// PostgreSQL: takes a transaction-scoped advisory lock per key, in one round trip and in
+/// sorted order, so that no two transactions wait for each other.
+async fn advisory_locks(
+    conn: &mut sqlx::AnyConnection,
+    mut keys: Vec<String>,
+) -> Result<(), sqlx::Error> {
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let locks: Vec<String> = (1..=keys.len())
+        .map(|i| format!("pg_advisory_xact_lock(hashtextextended(${i}, 0))"))
+        .collect();
+    let sql = format!("SELECT {}", locks.join(", "));
+    let values = keys.iter().map(|k| Value::from(k.as_str())).collect();
+    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 pub(crate) fn bind_all<'q>(
@@ -846,14 +862,14 @@ mod tests {
             .unwrap();
         let read = "SELECT a FROM t WHERE a = $1";
         let (tx, row) = db
-            .begin_write_reading(read, vec!["a".into()])
+            .begin_write_reading(&[], read, vec!["a".into()])
             .await
             .unwrap();
         assert_eq!(col::<String>(&row.unwrap(), "a").unwrap(), "a");
         let batch = inserts(&["b"]);
         tx.commit_with(batch).await.unwrap();
         let (mut tx, row) = db
-            .begin_write_reading(read, vec!["z".into()])
+            .begin_write_reading(&[], read, vec!["z".into()])
             .await
             .unwrap();
         assert!(row.is_none());
@@ -862,7 +878,7 @@ mod tests {
         drop(tx);
         // A first query that fails leaves no transaction behind either.
         assert!(db
-            .begin_write_reading("SELECT nope FROM t", vec![])
+            .begin_write_reading(&[], "SELECT nope FROM t", vec![])
             .await
             .is_err());
         db.begin_write().await.unwrap().commit().await.unwrap();

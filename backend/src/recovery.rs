@@ -239,17 +239,23 @@ pub async fn start_from(
     let step =
         Step::first(challenge || (flagged && state.config.slider_policy != StepPolicy::Never));
     let id_hash = token_hash(&token);
-    // Every write in one batch: one round trip inside the write lock on SQLite.
+    // Every write in one batch: one round trip inside the write lock on SQLite. The network's
+    // uses were counted outside it, so the flow is inserted only while they are still under
+    // the limit, counted again inside the write (on PostgreSQL with the network's other
+    // requests held off until it commits).
     let mut batch = Batch::new();
+    batch.serialized_on(&[&network_subject]);
     if let Some(previous) = previous_token {
         batch.push(
             "DELETE FROM recovery_flows WHERE id_hash = $1",
             vec![token_hash(previous).into()],
         );
     }
-    batch.push(
+    batch.push_changing(
         "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent, lang) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+         WHERE (SELECT COUNT(*) FROM attempts a WHERE a.kind = $11 AND a.subject = $12 \
+                AND a.at > $13) < $14",
         vec![
             (&id_hash).into(),
             email.as_str().into(),
@@ -261,6 +267,10 @@ pub async fn start_from(
             (&client.ip).into(),
             (&client.agent).into(),
             texts::code(client.lang).into(),
+            kind::RECOVERY_START_NETWORK.into(),
+            network_subject.as_str().into(),
+            (now - NETWORK_WINDOW).into(),
+            state.config.recovery_per_network.into(),
         ],
     );
     activity::record_for_flow_into(&mut batch, &id_hash, event::RECOVERY_REQUESTED, None, now);
@@ -269,8 +279,15 @@ pub async fn start_from(
         &[(kind::RECOVERY_START_NETWORK, network_subject.as_str())],
         now,
     );
-    state.db.write_all(batch).await?;
-    Ok(Started { token, step })
+    match state.db.write_all(batch).await {
+        // Other starts from the network reached its limit after it was read: refused as this
+        // one would have been had it come after them (the same count, so the same answer).
+        Err(sqlx::Error::RowNotFound) => {
+            network_limit(state, kind::RECOVERY_START_NETWORK, &client.network, now).await?;
+            Err(RecoveryError::Busy)
+        }
+        written => Ok(written.map(|()| Started { token, step })?),
+    }
 }
 
 /// What the screens show about the flow of `token`; `None` when there is no live flow.
@@ -358,7 +375,10 @@ pub async fn send_code(
         .await?
         .ok_or(RecoveryError::NoFlow)?;
         if flow.step == Step::Sms {
-            let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted).await?;
+            // Every text counts towards the global cap, so texts take turns (on PostgreSQL:
+            // SQLite's writes do anyway), and with the network's e-mailed codes.
+            let keys = [SMS_KEY, network_subject.as_str()];
+            let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted, &keys).await?;
             network_allows(state, flow.network_used, flow.network_latest, now)?;
             if flow.step != Step::Sms {
                 return Err(RecoveryError::OutOfOrder { step: flow.step });
@@ -378,6 +398,9 @@ pub async fn send_code(
 
 /// How many times "send code" reads the flow again when its write found it changed.
 const SEND_TRIES: usize = 8;
+
+/// The key every text's transaction is serialized on.
+const SMS_KEY: &str = "sms";
 
 /// The checks and the writes of e-mailing a new code for `flow` as read: every write of the
 /// request in one batch, its first statement changing the flow only while the flow and the
@@ -515,7 +538,16 @@ pub async fn check_code_on_device(
         kind: kind::RECOVERY_CHECK_NETWORK,
         subject: &network_subject,
     };
-    let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted).await?;
+    // The address is read first, for its key: checks of one address (its wrong codes today)
+    // and of one network take turns (on PostgreSQL: SQLite's writes do anyway).
+    let account_key: Option<String> =
+        sqlx::query_scalar("SELECT account_key FROM recovery_flows WHERE id_hash = $1")
+            .bind(&id_hash)
+            .fetch_optional(state.db.pool())
+            .await?;
+    let account_key = account_key.ok_or(RecoveryError::NoFlow)?;
+    let keys = [network_subject.as_str(), account_key.as_str()];
+    let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted, &keys).await?;
     network_allows(state, flow.network_used, flow.network_latest, now)?;
     if flow.step == Step::Sms {
         let next = check_sms(
@@ -751,15 +783,18 @@ async fn load(
     row.as_ref().map(flow_from).transpose()
 }
 
-/// Starts the write transaction of a step of the flow `id_hash` with [`load`]'s query.
+/// Starts the write transaction of a step of the flow `id_hash` with [`load`]'s query,
+/// serialized on `keys` (see [`Batch::serialized_on`]): the subjects whose counts it reads and
+/// then adds to, so that those counts hold until it commits.
 async fn begin_with_flow(
     state: &AppState,
     id_hash: &str,
     now: i64,
     network: NetworkCount<'_>,
+    keys: &[&str],
 ) -> Result<(WriteTx, Flow), RecoveryError> {
     let values = load_values(id_hash, now, Some(network));
-    let (tx, row) = state.db.begin_write_reading(LOAD, values).await?;
+    let (tx, row) = state.db.begin_write_reading(keys, LOAD, values).await?;
     let flow = row.as_ref().map(flow_from).transpose()?;
     Ok((tx, flow.ok_or(RecoveryError::NoFlow)?))
 }

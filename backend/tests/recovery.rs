@@ -30,6 +30,8 @@ on_both_databases!(
     flows_expire_and_one_per_browser,
     steps_out_of_order_are_refused,
     network_limits_hold,
+    racing_requests_stay_within_the_network_limits,
+    racing_wrong_codes_stay_within_the_address_cap,
 );
 
 async fn deliver(state: &AppState) {
@@ -550,21 +552,11 @@ async fn racing_sends_stay_within_the_limits(fx: Fixture) {
         .await
         .unwrap();
     let race = |tokens: Vec<String>| {
-        let state = state.clone();
-        async move {
-            let tasks: Vec<_> = tokens
-                .into_iter()
-                .map(|token| {
-                    let state = state.clone();
-                    tokio::spawn(async move { recovery::send_code(&state, &token, NET).await })
-                })
-                .collect();
-            let mut answers = Vec::new();
-            for t in tasks {
-                answers.push(t.await.unwrap());
-            }
-            answers
-        }
+        let sends = tokens.into_iter().map(|token| {
+            let state = state.clone();
+            async move { recovery::send_code(&state, &token, NET).await }
+        });
+        support::race(sends.collect())
     };
     let sent = |answers: &[Result<Step, RecoveryError>]| {
         answers.iter().filter(|a| **a == Ok(Step::Code)).count()
@@ -736,4 +728,89 @@ async fn network_limits_hold(fx: Fixture) {
     assert!(recovery::start(&state, "lin@example.com", None, NET)
         .await
         .is_ok());
+}
+
+async fn racing_requests_stay_within_the_network_limits(fx: Fixture) {
+    let state = fx
+        .state(&[("SLIDER_POLICY", "never"), ("RECOVERY_PER_NETWORK", "3")])
+        .await;
+    let starts = (0..8).map(|i| {
+        let state = state.clone();
+        async move { recovery::start(&state, &format!("s{i}@example.com"), None, NET).await }
+    });
+    let answers = support::race(starts.collect()).await;
+    assert_eq!(
+        answers.iter().filter(|a| a.is_ok()).count(),
+        3,
+        "{answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, Ok(_) | Err(RecoveryError::TooMany { .. }))),
+        "{answers:?}"
+    );
+    assert_eq!(
+        count(&state, "SELECT COUNT(*) FROM recovery_flows").await,
+        3,
+        "no flow stored for a refused start"
+    );
+
+    // Checks: eight flows, each started and sent from a network of its own, then a wrong code
+    // for each from one network at once.
+    let mut tokens = Vec::new();
+    for i in 0..8 {
+        let net = format!("203.0.113.{i}/32");
+        let s = recovery::start(&state, &format!("c{i}@example.com"), None, &net)
+            .await
+            .unwrap();
+        recovery::send_code(&state, &s.token, &net).await.unwrap();
+        tokens.push(s.token);
+    }
+    let checks = tokens.into_iter().map(|token| {
+        let state = state.clone();
+        async move { recovery::check_code(&state, &token, "123456", NET).await }
+    });
+    let answers = support::race(checks.collect()).await;
+    let counted =
+        |a: &&Result<Step, RecoveryError>| matches!(a, Err(RecoveryError::WrongCode { .. }));
+    assert_eq!(answers.iter().filter(counted).count(), 3, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| counted(&a) || matches!(a, Err(RecoveryError::TooMany { .. }))),
+        "{answers:?}"
+    );
+}
+
+async fn racing_wrong_codes_stay_within_the_address_cap(fx: Fixture) {
+    let state = fx
+        .state(&[
+            ("SLIDER_POLICY", "never"),
+            ("WRONG_CODES_PER_ACCOUNT_PER_DAY", "3"),
+        ])
+        .await;
+    accounts::create_user(&state, "lin@example.com", PW, "")
+        .await
+        .unwrap();
+    // Eight flows of one address, each checked from a network of its own.
+    let mut flows = Vec::new();
+    for i in 0..8 {
+        let (token, code) = started_with_code(&state, "lin@example.com").await;
+        flows.push((token, code.unwrap(), format!("203.0.113.{i}/32")));
+    }
+    let checks = flows.into_iter().map(|(token, code, net)| {
+        let state = state.clone();
+        async move { recovery::check_code(&state, &token, other_than(&code), &net).await }
+    });
+    let answers = support::race(checks.collect()).await;
+    let wrong =
+        |a: &&Result<Step, RecoveryError>| matches!(a, Err(RecoveryError::WrongCode { .. }));
+    assert_eq!(answers.iter().filter(wrong).count(), 3, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| wrong(&a) || *a == Err(RecoveryError::AccountLocked)),
+        "{answers:?}"
+    );
 }

@@ -24,6 +24,7 @@ on_both_databases!(
     texts_go_only_to_the_number_on_file,
     anti_pumping_caps_hold,
     changing_the_phone_needs_the_password,
+    racing_texts_stay_within_the_caps,
 );
 
 async fn deliver(state: &AppState) -> Vec<outbox::Delivered> {
@@ -294,6 +295,55 @@ async fn anti_pumping_caps_hold(fx: Fixture) {
     );
     fx.clock.advance(86_400);
     assert_eq!(send("p0@example.com").await, Ok(Step::Sms));
+}
+
+async fn racing_texts_stay_within_the_caps(fx: Fixture) {
+    let state = fx
+        .state(&[
+            ("SLIDER_POLICY", "never"),
+            ("SMS_POLICY", "always"),
+            ("SMS_PER_DAY", "3"),
+        ])
+        .await;
+    let mut tokens = Vec::new();
+    for i in 0..9 {
+        let email = format!("p{i}@example.com");
+        accounts::create_user(&state, &email, PW, &format!("+44 7700 90010{i}"))
+            .await
+            .unwrap();
+        let (token, next) = past_email_code(&state, &email, None).await;
+        assert_eq!(next, Step::Sms);
+        tokens.push(token);
+    }
+    let race = |tokens: Vec<String>| {
+        let sends = tokens.into_iter().map(|token| {
+            let state = state.clone();
+            async move { recovery::send_code(&state, &token, NET).await }
+        });
+        support::race(sends.collect())
+    };
+    let texted = |answers: &[Result<Step, RecoveryError>]| {
+        answers.iter().filter(|a| **a == Ok(Step::Sms)).count()
+    };
+
+    // One flow: one text, the others wait for the cool-down.
+    let answers = race(vec![tokens.pop().unwrap(); 8]).await;
+    assert_eq!(texted(&answers), 1, "{answers:?}");
+    assert!(answers
+        .iter()
+        .all(|a| matches!(a, Ok(Step::Sms) | Err(RecoveryError::CoolDown { .. }))));
+    // Eight flows, eight numbers: the two texts left under the global cap.
+    let answers = race(tokens).await;
+    assert_eq!(texted(&answers), 2, "{answers:?}");
+    assert!(answers
+        .iter()
+        .all(|a| matches!(a, Ok(Step::Sms) | Err(RecoveryError::SmsUnavailable))));
+    let texts = deliver(&state)
+        .await
+        .into_iter()
+        .filter(|m| m.channel == "sms")
+        .count();
+    assert_eq!(texts, 3, "three texts in all");
 }
 
 async fn changing_the_phone_needs_the_password(fx: Fixture) {

@@ -70,6 +70,20 @@ pub async fn postgres() -> Fixture {
     }
 }
 
+/// Runs the requests all at once, on the test runtime's threads; their answers in order.
+pub async fn race<T, F>(requests: Vec<F>) -> Vec<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let tasks: Vec<_> = requests.into_iter().map(tokio::spawn).collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("the request ran to its end"));
+    }
+    answers
+}
+
 /// Runs each named async test function against SQLite and against PostgreSQL.
 #[macro_export]
 macro_rules! on_both_databases {
