@@ -57,8 +57,17 @@ pub struct Db {
     /// SQLite: this process's one writing connection, held by whoever's turn it is to write
     /// (see [`Db::begin_write`]).
     writer: Arc<tokio::sync::Mutex<Writer>>,
+    /// SQLite: the batches of [`Db::write_all`] waiting for their group's turn.
+    queue: Option<tokio::sync::mpsc::UnboundedSender<Queued>>,
     url: Arc<str>,
 }
+
+/// A batch waiting to be written with its group, and where its outcome goes.
+type Queued = (Batch, tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>);
+
+/// The most batches one group commit takes (each has a few dozen values; SQLite allows
+/// 32,766 in one query).
+const GROUP_MAX: usize = 32;
 
 /// SQLite's writing connection, outside the pool; opened on first use and again after a
 /// failure.
@@ -73,6 +82,33 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// Makes the connection ready for a transaction: a fresh one when the last transaction
+    /// may still be open (see `open`) or none is open yet.
+    async fn ready(&mut self, url: &str) -> Result<(), sqlx::Error> {
+        if self.open {
+            self.conn = None;
+            self.open = false;
+        }
+        if self.conn.is_none() {
+            let mut conn = sqlx::AnyConnection::connect(url).await?;
+            conn.execute(SQLITE_PRAGMAS).await?;
+            conn.execute(SQLITE_WRITER_PRAGMAS).await?;
+            self.conn = Some(conn);
+        }
+        Ok(())
+    }
+
+    /// Runs `batch` as one transaction, with its `BEGIN IMMEDIATE` and `COMMIT`, in one query.
+    async fn write(&mut self, url: &str, mut batch: Batch) -> Result<(), sqlx::Error> {
+        self.ready(url).await?;
+        batch
+            .statements
+            .insert(0, Statement::new("BEGIN IMMEDIATE", Vec::new()));
+        batch.push("COMMIT", Vec::new());
+        self.open = true;
+        self.run_to_commit(batch).await
+    }
+
     /// The connection, for statements that begin a transaction.
     fn opening(&mut self) -> &mut sqlx::AnyConnection {
         self.open = true;
@@ -276,12 +312,25 @@ impl Db {
             // WAL lets readers run while one writer commits; the setting lives in the file.
             pool.execute("PRAGMA journal_mode = WAL;").await?;
         }
+        let writer: Arc<tokio::sync::Mutex<Writer>> = Arc::default();
+        let url: Arc<str> = url.into();
+        let queue = (engine == Engine::Sqlite).then(|| {
+            let (queue, waiting) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(write_groups(
+                writer.clone(),
+                pool.clone(),
+                url.clone(),
+                waiting,
+            ));
+            queue
+        });
         Ok(Db {
             pool,
             engine,
             health: Health(Arc::new(AtomicU32::new(0))),
-            writer: Arc::default(),
-            url: url.into(),
+            writer,
+            queue,
+            url,
         })
     }
 
@@ -347,23 +396,24 @@ impl Db {
     }
 
     /// Runs `batch` as one transaction: on SQLite `BEGIN IMMEDIATE`, the statements and the
-    /// `COMMIT` as one query on the writing connection (one thread hand-off in all); on
-    /// PostgreSQL an [independent](Batch::independent) batch as its one statement.
-    pub async fn write_all(&self, mut batch: Batch) -> Result<(), sqlx::Error> {
-        match self.engine {
-            Engine::Sqlite => {
-                let mut writer = self.sqlite_turn().await?;
-                batch
-                    .statements
-                    .insert(0, Statement::new("BEGIN IMMEDIATE", Vec::new()));
-                batch.push("COMMIT", Vec::new());
-                writer.open = true;
-                writer.run_to_commit(batch).await
-            }
-            Engine::Postgres if batch.independent => {
-                batch.run(&mut *self.pool.acquire().await?).await.map(drop)
-            }
-            Engine::Postgres => self.begin_write().await?.commit_with(batch).await,
+    /// `COMMIT` as one query on the writing connection (one thread hand-off in all), together
+    /// with the other batches that came while the last writer had its turn (see
+    /// [`write_groups`]); on PostgreSQL an [independent](Batch::independent) batch as its one
+    /// statement.
+    ///
+    /// On SQLite a batch handed over is written even if the caller stops waiting.
+    pub async fn write_all(&self, batch: Batch) -> Result<(), sqlx::Error> {
+        if let Some(queue) = &self.queue {
+            let (done, outcome) = tokio::sync::oneshot::channel();
+            queue
+                .send((batch, done))
+                .map_err(|_| sqlx::Error::PoolClosed)?;
+            return outcome.await.map_err(|_| sqlx::Error::PoolClosed)?;
+        }
+        if batch.independent {
+            batch.run(&mut *self.pool.acquire().await?).await.map(drop)
+        } else {
+            self.begin_write().await?.commit_with(batch).await
         }
     }
 
@@ -385,16 +435,7 @@ impl Db {
         if self.pool.is_closed() {
             return Err(sqlx::Error::PoolClosed);
         }
-        if writer.open {
-            writer.conn = None;
-            writer.open = false;
-        }
-        if writer.conn.is_none() {
-            let mut conn = sqlx::AnyConnection::connect(&self.url).await?;
-            conn.execute(SQLITE_PRAGMAS).await?;
-            conn.execute(SQLITE_WRITER_PRAGMAS).await?;
-            writer.conn = Some(conn);
-        }
+        writer.ready(&self.url).await?;
         Ok(writer)
     }
 
@@ -454,6 +495,54 @@ impl Db {
             conn.close().await.ok();
         }
         self.pool.close().await;
+    }
+}
+
+/// SQLite: writes the batches of [`Db::write_all`] in groups, until every [`Db`] is gone.
+///
+/// A batch waits for its turn to write; the batches that came meanwhile are written with it as
+/// one transaction, one query: one hand-off to the connection's thread and one commit for the
+/// group, where each batch on its own took one of each while the others waited. Each batch
+/// still sees the rows as the ones before it left them, as if it ran alone after them. When a
+/// statement of the group fails, the group is rolled back and its batches are written one by
+/// one, so that only the batch at fault fails. Run as its own task, a group is never cut short
+/// by a request that stops waiting.
+async fn write_groups(
+    writer: Arc<tokio::sync::Mutex<Writer>>,
+    pool: AnyPool,
+    url: Arc<str>,
+    mut waiting: tokio::sync::mpsc::UnboundedReceiver<Queued>,
+) {
+    while let Some(first) = waiting.recv().await {
+        let mut writer = writer.lock().await;
+        let mut group = vec![first];
+        while group.len() < GROUP_MAX {
+            match waiting.try_recv() {
+                Ok(next) => group.push(next),
+                Err(_) => break,
+            }
+        }
+        if pool.is_closed() {
+            for (_, done) in group {
+                let _ = done.send(Err(sqlx::Error::PoolClosed));
+            }
+            continue;
+        }
+        if group.len() > 1 {
+            let mut all = Batch::new();
+            for (batch, _) in &group {
+                all.statements.extend(batch.statements.iter().cloned());
+            }
+            if writer.write(&url, all).await.is_ok() {
+                for (_, done) in group {
+                    let _ = done.send(Ok(()));
+                }
+                continue;
+            }
+        }
+        for (batch, done) in group {
+            let _ = done.send(writer.write(&url, batch).await);
+        }
     }
 }
 
@@ -524,7 +613,7 @@ pub struct Batch {
     locks: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Statement {
     sql: Cow<'static, str>,
     values: Vec<Value>,
@@ -814,6 +903,72 @@ mod tests {
             batch.push("INSERT INTO t (a, b) VALUES ($1, 0)", vec![(*a).into()]);
         }
         batch
+    }
+
+    /// The names' batches, each written with `write_all` while a transaction holds the
+    /// writer's turn (so they queue and go as one group when it ends); their outcomes.
+    async fn queued(db: &Db, names: &[&'static str]) -> Vec<Result<(), sqlx::Error>> {
+        let tx = db.begin_write().await.unwrap();
+        let writes: Vec<_> = names
+            .iter()
+            .map(|&name| {
+                let db = db.clone();
+                tokio::spawn(async move { db.write_all(inserts(&[name])).await })
+            })
+            .collect();
+        // Time for every write to queue (each only has to be polled once).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tx.commit().await.unwrap();
+        let mut outcomes = Vec::new();
+        for write in writes {
+            outcomes.push(write.await.unwrap());
+        }
+        outcomes
+    }
+
+    /// Frames in the write-ahead log: the pages the commits since [`empty_wal`] wrote.
+    async fn wal_frames(db: &Db) -> i64 {
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut *db.writing().await.unwrap())
+            .await
+            .unwrap();
+        row.try_get::<i64, _>(1).unwrap()
+    }
+
+    /// Copies the log into the file and empties it (on the writing connection, which the
+    /// pool's readers do not wait for).
+    async fn empty_wal(db: &Db) {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *db.writing().await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(wal_frames(db).await, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_queued_together_commit_once_and_fail_alone() {
+        let db = scratch().await;
+        db.write_all(inserts(&["taken"])).await.unwrap();
+        empty_wal(&db).await;
+        db.write_all(inserts(&["alone"])).await.unwrap();
+        let one_commit = wal_frames(&db).await;
+        assert!(one_commit > 0);
+        empty_wal(&db).await;
+        let outcomes = queued(&db, &["a", "b", "c", "d", "e", "f"]).await;
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        assert_eq!(
+            wal_frames(&db).await,
+            one_commit,
+            "six batches in one commit: as many pages written as for one"
+        );
+
+        // A batch that fails fails alone; the others of its group land.
+        let outcomes = queued(&db, &["g", "taken", "h"]).await;
+        assert!(outcomes[0].is_ok() && outcomes[1].is_err() && outcomes[2].is_ok());
+        assert_eq!(
+            rows(&db).await,
+            ["a", "alone", "b", "c", "d", "e", "f", "g", "h", "taken"]
+        );
     }
 
     #[tokio::test]
