@@ -62,11 +62,16 @@ pub struct Db {
     url: Arc<str>,
 }
 
-/// A batch waiting to be written with its group, and where its outcome goes.
-type Queued = (Batch, tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>);
+/// A batch waiting to be written with its group.
+struct Queued {
+    batch: Batch,
+    /// Where its outcome goes; closed when the request stopped waiting.
+    done: tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>,
+}
 
-/// The most batches one group commit takes (each has a few dozen values; SQLite allows
-/// 32,766 in one query).
+/// The most batches one group commit takes (a request's batch has a few dozen values, the
+/// outbox sender's a few hundred; SQLite allows 32,766 in one query, and a group over that
+/// fails and is written batch by batch).
 const GROUP_MAX: usize = 32;
 
 /// SQLite's writing connection, outside the pool; opened on first use and again after a
@@ -79,12 +84,17 @@ pub struct Writer {
     /// dropped when the connection went away): that transaction may still be open, so the
     /// next writer closes the connection (which rolls it back) and opens a fresh one.
     open: bool,
+    /// The database was closed ([`Db::close`]): no connection is opened again.
+    closed: bool,
 }
 
 impl Writer {
     /// Makes the connection ready for a transaction: a fresh one when the last transaction
     /// may still be open (see `open`) or none is open yet.
     async fn ready(&mut self, url: &str) -> Result<(), sqlx::Error> {
+        if self.closed {
+            return Err(sqlx::Error::PoolClosed);
+        }
         if self.open {
             self.conn = None;
             self.open = false;
@@ -367,7 +377,8 @@ impl Db {
     /// Starts a transaction that will write with its first query, `sql` (one statement that
     /// reads; `$1…` placeholders for `values`), and returns that query's first row. The
     /// transaction is serialized on `keys` as a batch is by [`Batch::serialized_on`], before
-    /// the query reads: the counts it reads cannot change until the transaction ends.
+    /// the query reads: the counts it reads cannot change until the transaction ends (its
+    /// batches then take no keys of their own).
     ///
     /// On SQLite the `BEGIN IMMEDIATE` and the query go to the connection's thread as one
     /// query: one thread hand-off fewer while the others wait for their turn to write.
@@ -406,7 +417,7 @@ impl Db {
         if let Some(queue) = &self.queue {
             let (done, outcome) = tokio::sync::oneshot::channel();
             queue
-                .send((batch, done))
+                .send(Queued { batch, done })
                 .map_err(|_| sqlx::Error::PoolClosed)?;
             return outcome.await.map_err(|_| sqlx::Error::PoolClosed)?;
         }
@@ -491,7 +502,12 @@ impl Db {
 
     /// Closes every connection (at shutdown), after the writer in turn has finished.
     pub async fn close(&self) {
-        if let Some(conn) = self.writer.lock().await.conn.take() {
+        let conn = {
+            let mut writer = self.writer.lock().await;
+            writer.closed = true;
+            writer.conn.take()
+        };
+        if let Some(conn) = conn {
             conn.close().await.ok();
         }
         self.pool.close().await;
@@ -522,26 +538,38 @@ async fn write_groups(
                 Err(_) => break,
             }
         }
+        // A request that stopped waiting before its group began (a shopper gone, a client's
+        // timeout) is not written.
+        group.retain(|queued| !queued.done.is_closed());
         if pool.is_closed() {
-            for (_, done) in group {
-                let _ = done.send(Err(sqlx::Error::PoolClosed));
+            for queued in group {
+                let _ = queued.done.send(Err(sqlx::Error::PoolClosed));
             }
             continue;
         }
         if group.len() > 1 {
+            // Its SQL text is one of many combinations: not kept prepared on the connection,
+            // where it would push out the statements that are used again.
             let mut all = Batch::new();
-            for (batch, _) in &group {
-                all.statements.extend(batch.statements.iter().cloned());
+            all.transient = true;
+            for queued in &group {
+                all.statements
+                    .extend(queued.batch.statements.iter().cloned());
             }
-            if writer.write(&url, all).await.is_ok() {
-                for (_, done) in group {
-                    let _ = done.send(Ok(()));
+            match writer.write(&url, all).await {
+                Ok(()) => {
+                    for queued in group {
+                        let _ = queued.done.send(Ok(()));
+                    }
+                    continue;
                 }
-                continue;
+                Err(e) => {
+                    tracing::debug!(error = %e, size = group.len(), "a group commit failed; written batch by batch")
+                }
             }
         }
-        for (batch, done) in group {
-            let _ = done.send(writer.write(&url, batch).await);
+        for queued in group {
+            let _ = queued.done.send(writer.write(&url, queued.batch).await);
         }
     }
 }
@@ -609,6 +637,8 @@ impl From<Option<i64>> for Value {
 pub struct Batch {
     statements: Vec<Statement>,
     independent: bool,
+    /// Run as a query not kept prepared on the connection (a group commit's, on SQLite).
+    transient: bool,
     /// Keys of [`Batch::serialized_on`].
     locks: Vec<String>,
 }
@@ -656,9 +686,13 @@ impl Batch {
     /// Makes the batch wait for any other transaction serialized on one of `keys`, so that the
     /// rows its statements count cannot change under them until it ends. SQLite's writes take
     /// turns anyway; on PostgreSQL the batch first takes a transaction-scoped advisory lock per
-    /// key, in sorted order (so no two batches wait for each other). Only inside a transaction
-    /// ([`Db::write_all`], [`WriteTx::commit_with`]): outside one the locks end with their
-    /// statement. The batch is then no longer [independent](Self::independent).
+    /// key, all in one statement and in sorted order, so no two transactions wait for each
+    /// other as long as each takes its keys once, before anything else locks (not in a
+    /// [`WriteTx`] begun with keys of its own). What the statements then read is current
+    /// under READ COMMITTED, PostgreSQL's default level, where each statement sees what was
+    /// committed before it began. Only inside a transaction ([`Db::write_all`],
+    /// [`WriteTx::commit_with`]): outside one the locks end with their statement. The batch
+    /// is then no longer [independent](Self::independent).
     pub fn serialized_on(&mut self, keys: &[&str]) -> &mut Self {
         self.locks.extend(keys.iter().map(|k| k.to_string()));
         self.independent = false;
@@ -721,6 +755,7 @@ impl Batch {
                 format!("WITH {}\n{last}", with.join(", "))
             };
             return match bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
+                .persistent(!self.transient)
                 .execute(conn)
                 .await
             {
@@ -750,7 +785,8 @@ impl Batch {
 }
 
 /// PostgreSQL: takes a transaction-scoped advisory lock per key, in one round trip and in
-/// sorted order, so that no two transactions wait for each other.
+/// sorted order (see [`Batch::serialized_on`] for when that keeps transactions from waiting
+/// for each other).
 async fn advisory_locks(
     conn: &mut sqlx::AnyConnection,
     mut keys: Vec<String>,
@@ -905,25 +941,34 @@ mod tests {
         batch
     }
 
-    /// The names' batches, each written with `write_all` while a transaction holds the
-    /// writer's turn (so they queue and go as one group when it ends); their outcomes.
-    async fn queued(db: &Db, names: &[&'static str]) -> Vec<Result<(), sqlx::Error>> {
+    /// Writes the batches with `write_all` while a transaction holds the writer's turn, so
+    /// that they queue and go as one group when it ends; their outcomes, in order.
+    async fn queued(db: &Db, batches: Vec<Batch>) -> Vec<Result<(), sqlx::Error>> {
         let tx = db.begin_write().await.unwrap();
-        let writes: Vec<_> = names
-            .iter()
-            .map(|&name| {
-                let db = db.clone();
-                tokio::spawn(async move { db.write_all(inserts(&[name])).await })
-            })
+        let mut writes: Vec<_> = batches
+            .into_iter()
+            .map(|batch| Box::pin(db.write_all(batch)))
             .collect();
-        // Time for every write to queue (each only has to be polled once).
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        for write in &mut writes {
+            hand_over(write.as_mut()).await;
+        }
         tx.commit().await.unwrap();
         let mut outcomes = Vec::new();
         for write in writes {
-            outcomes.push(write.await.unwrap());
+            outcomes.push(write.await);
         }
         outcomes
+    }
+
+    /// Polls a `write_all` once: it hands its batch over, then waits for its group (here, for
+    /// a transaction to end).
+    async fn hand_over(
+        mut write: std::pin::Pin<&mut impl std::future::Future<Output = Result<(), sqlx::Error>>>,
+    ) {
+        let waiting =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(write.as_mut().poll(cx).is_pending()))
+                .await;
+        assert!(waiting, "no write before the transaction ends");
     }
 
     /// Frames in the write-ahead log: the pages the commits since [`empty_wal`] wrote.
@@ -954,7 +999,8 @@ mod tests {
         let one_commit = wal_frames(&db).await;
         assert!(one_commit > 0);
         empty_wal(&db).await;
-        let outcomes = queued(&db, &["a", "b", "c", "d", "e", "f"]).await;
+        let six = ["a", "b", "c", "d", "e", "f"].map(|name| inserts(&[name]));
+        let outcomes = queued(&db, six.into()).await;
         assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
         assert_eq!(
             wal_frames(&db).await,
@@ -962,13 +1008,41 @@ mod tests {
             "six batches in one commit: as many pages written as for one"
         );
 
-        // A batch that fails fails alone; the others of its group land.
-        let outcomes = queued(&db, &["g", "taken", "h"]).await;
-        assert!(outcomes[0].is_ok() && outcomes[1].is_err() && outcomes[2].is_ok());
+        // A batch that fails fails alone, whether a statement fails or a required change finds
+        // no row; the others of its group land.
+        let mut stale = inserts(&["stale"]);
+        stale.push_changing("UPDATE t SET b = 1 WHERE a = 'nobody'", vec![]);
+        let outcomes = queued(
+            &db,
+            vec![inserts(&["g"]), inserts(&["taken"]), stale, inserts(&["h"])],
+        )
+        .await;
+        assert!(
+            matches!(
+                &outcomes[..],
+                [
+                    Ok(()),
+                    Err(sqlx::Error::Database(_)),
+                    Err(sqlx::Error::RowNotFound),
+                    Ok(())
+                ]
+            ),
+            "{outcomes:?}"
+        );
         assert_eq!(
             rows(&db).await,
             ["a", "alone", "b", "c", "d", "e", "f", "g", "h", "taken"]
         );
+
+        // A write whose request stopped waiting before its group began is not written.
+        let tx = db.begin_write().await.unwrap();
+        let mut gone = Box::pin(db.write_all(inserts(&["gone"])));
+        hand_over(gone.as_mut()).await;
+        drop(gone);
+        tx.commit().await.unwrap();
+        db.write_all(inserts(&["next"])).await.unwrap();
+        assert!(!rows(&db).await.contains(&"gone".to_string()));
+        assert!(rows(&db).await.contains(&"next".to_string()));
     }
 
     #[tokio::test]

@@ -31,6 +31,7 @@ pub fn seen_since(state: &AppState) -> i64 {
 /// Whether the browser with `cookie` has been used for `user_id` before.
 pub async fn is_known(
     state: &AppState,
+    conn: &mut sqlx::AnyConnection,
     cookie: Option<&str>,
     user_id: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -43,7 +44,7 @@ pub async fn is_known(
     .bind(hash)
     .bind(user_id)
     .bind(seen_since(state))
-    .fetch_optional(state.db.pool())
+    .fetch_optional(conn)
     .await?;
     Ok(row.is_some())
 }

@@ -175,7 +175,7 @@ async fn sms_required(
         StepPolicy::Never => false,
         StepPolicy::Always => true,
         StepPolicy::Risk => {
-            let known = crate::devices::is_known(state, device, user_id).await?;
+            let known = crate::devices::is_known(state, conn, device, user_id).await?;
             let login_subject = Email::parse(&flow.email)
                 .map(|e| state.secret.mac("login-account", &[e.key().as_bytes()]))
                 .unwrap_or_default();
@@ -376,7 +376,10 @@ pub async fn send_code(
         .ok_or(RecoveryError::NoFlow)?;
         if flow.step == Step::Sms {
             // Every text counts towards the global cap, so texts take turns (on PostgreSQL:
-            // SQLite's writes do anyway), and with the network's e-mailed codes.
+            // SQLite's writes do anyway), and with the network's e-mailed codes; a text this
+            // read already refuses does not wait for that turn.
+            network_allows(state, flow.network_used, flow.network_latest, now)?;
+            sms_allows(state, &flow, now)?;
             let keys = [SMS_KEY, network_subject.as_str()];
             let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted, &keys).await?;
             network_allows(state, flow.network_used, flow.network_latest, now)?;
@@ -538,15 +541,19 @@ pub async fn check_code_on_device(
         kind: kind::RECOVERY_CHECK_NETWORK,
         subject: &network_subject,
     };
-    // The address is read first, for its key: checks of one address (its wrong codes today)
-    // and of one network take turns (on PostgreSQL: SQLite's writes do anyway).
-    let account_key: Option<String> =
-        sqlx::query_scalar("SELECT account_key FROM recovery_flows WHERE id_hash = $1")
-            .bind(&id_hash)
-            .fetch_optional(state.db.pool())
-            .await?;
-    let account_key = account_key.ok_or(RecoveryError::NoFlow)?;
-    let keys = [network_subject.as_str(), account_key.as_str()];
+    // Read first, outside the write: a check this read refuses waits for no one, and the
+    // address's key is known. Checks of one address (its wrong codes today) and of one
+    // network then take turns (on PostgreSQL: SQLite's writes do anyway).
+    let seen = load(
+        &mut *state.db.pool().acquire().await?,
+        &id_hash,
+        now,
+        Some(counted),
+    )
+    .await?
+    .ok_or(RecoveryError::NoFlow)?;
+    network_allows(state, seen.network_used, seen.network_latest, now)?;
+    let keys = [network_subject.as_str(), seen.account_key.as_str()];
     let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted, &keys).await?;
     network_allows(state, flow.network_used, flow.network_latest, now)?;
     if flow.step == Step::Sms {
@@ -883,17 +890,7 @@ async fn send_sms(
     now: i64,
 ) -> Result<(), RecoveryError> {
     let cfg = &state.config;
-    if let Some(at) = flow.sms_sent_at {
-        let wait = at + cfg.resend_cooldown_secs - now;
-        if wait > 0 {
-            return Err(RecoveryError::CoolDown {
-                retry_after_secs: wait,
-            });
-        }
-    }
-    if flow.sms_sent >= cfg.codes_per_flow || flow.texts_today >= cfg.codes_per_account_per_day {
-        return Err(RecoveryError::TooManyCodes);
-    }
+    sms_allows(state, flow, now)?;
     let phone = account_phone(tx, flow)
         .await?
         .ok_or_else(|| RecoveryError::Internal("the SMS step without a phone on file".into()))?;
@@ -978,6 +975,24 @@ async fn send_sms(
         now,
     );
     batch.run(tx).await?;
+    Ok(())
+}
+
+/// The flow's own limits on texting a new code: the cool-down, the codes per flow and the
+/// address's texts today.
+fn sms_allows(state: &AppState, flow: &Flow, now: i64) -> Result<(), RecoveryError> {
+    let cfg = &state.config;
+    if let Some(at) = flow.sms_sent_at {
+        let wait = at + cfg.resend_cooldown_secs - now;
+        if wait > 0 {
+            return Err(RecoveryError::CoolDown {
+                retry_after_secs: wait,
+            });
+        }
+    }
+    if flow.sms_sent >= cfg.codes_per_flow || flow.texts_today >= cfg.codes_per_account_per_day {
+        return Err(RecoveryError::TooManyCodes);
+    }
     Ok(())
 }
 

@@ -151,9 +151,14 @@ async fn a_remembered_device_skips_the_text_under_risk(fx: Fixture) {
         .await
         .unwrap();
     let cookie = devices::remember(&state, None, &user).await.unwrap();
-    assert!(devices::is_known(&state, Some(&cookie), &user)
-        .await
-        .unwrap());
+    assert!(devices::is_known(
+        &state,
+        &mut *state.db.pool().acquire().await.unwrap(),
+        Some(&cookie),
+        &user
+    )
+    .await
+    .unwrap());
     assert_eq!(
         past_email_code(&state, "lin@example.com", Some(&cookie))
             .await
@@ -162,9 +167,14 @@ async fn a_remembered_device_skips_the_text_under_risk(fx: Fixture) {
     );
     // A forged cookie, or a device of another account, does not count.
     let forged = format!("{}.{}", cookie.split('.').next().unwrap(), "0".repeat(64));
-    assert!(!devices::is_known(&state, Some(&forged), &user)
-        .await
-        .unwrap());
+    assert!(!devices::is_known(
+        &state,
+        &mut *state.db.pool().acquire().await.unwrap(),
+        Some(&forged),
+        &user
+    )
+    .await
+    .unwrap());
     assert_eq!(
         past_email_code(&state, "lin@example.com", Some(&forged))
             .await
@@ -197,9 +207,14 @@ async fn a_remembered_device_skips_the_text_under_risk(fx: Fixture) {
     );
     // The device is forgotten after DEVICE_DAYS.
     fx.clock.advance(181 * 86_400);
-    assert!(!devices::is_known(&state, Some(&cookie), &user)
-        .await
-        .unwrap());
+    assert!(!devices::is_known(
+        &state,
+        &mut *state.db.pool().acquire().await.unwrap(),
+        Some(&cookie),
+        &user
+    )
+    .await
+    .unwrap());
 }
 
 async fn texts_go_only_to_the_number_on_file(fx: Fixture) {
