@@ -548,10 +548,10 @@ async fn write_groups(
             continue;
         }
         if group.len() > 1 {
-            // Its SQL text is one of many combinations: not kept prepared on the connection,
-            // where it would push out the statements that are used again.
+            // Its SQL text is kept prepared on the connection like any other: groups of the
+            // same batches in the same order recur (made transient, "send code" measured
+            // 2,084–2,319/s against 2,441–2,727/s; the connection keeps the last 100).
             let mut all = Batch::new();
-            all.transient = true;
             for queued in &group {
                 all.statements
                     .extend(queued.batch.statements.iter().cloned());
@@ -637,8 +637,6 @@ impl From<Option<i64>> for Value {
 pub struct Batch {
     statements: Vec<Statement>,
     independent: bool,
-    /// Run as a query not kept prepared on the connection (a group commit's, on SQLite).
-    transient: bool,
     /// Keys of [`Batch::serialized_on`].
     locks: Vec<String>,
 }
@@ -755,7 +753,6 @@ impl Batch {
                 format!("WITH {}\n{last}", with.join(", "))
             };
             return match bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
-                .persistent(!self.transient)
                 .execute(conn)
                 .await
             {
