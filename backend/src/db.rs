@@ -276,7 +276,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Db {
     /// Opens `url` (`sqlite://path` or `postgres://…`), creating a SQLite file and its folder
-    /// when missing. Does not migrate.
+    /// when missing. Does not migrate. On SQLite it starts the task that writes groups of
+    /// batches ([`write_groups`]) on the current Tokio runtime.
     pub async fn connect(url: &str) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -416,10 +417,16 @@ impl Db {
     pub async fn write_all(&self, batch: Batch) -> Result<(), sqlx::Error> {
         if let Some(queue) = &self.queue {
             let (done, outcome) = tokio::sync::oneshot::channel();
-            queue
-                .send(Queued { batch, done })
-                .map_err(|_| sqlx::Error::PoolClosed)?;
-            return outcome.await.map_err(|_| sqlx::Error::PoolClosed)?;
+            return match queue.send(Queued { batch, done }) {
+                // The group writer was cut short with it (its runtime ended): it may or may
+                // not have been written.
+                Ok(()) => outcome.await.unwrap_or(Err(sqlx::Error::PoolClosed)),
+                // The group writer is gone (its runtime ended): written alone, in turn.
+                Err(tokio::sync::mpsc::error::SendError(queued)) => {
+                    let mut writer = self.sqlite_turn().await?;
+                    writer.write(&self.url, queued.batch).await
+                }
+            };
         }
         if batch.independent {
             batch.run(&mut *self.pool.acquire().await?).await.map(drop)
@@ -1040,6 +1047,20 @@ mod tests {
         db.write_all(inserts(&["next"])).await.unwrap();
         assert!(!rows(&db).await.contains(&"gone".to_string()));
         assert!(rows(&db).await.contains(&"next".to_string()));
+    }
+
+    /// The group writer ends with the runtime the database was opened on; a `Db` used on
+    /// another one (a test's, a command's) writes its batches alone.
+    #[test]
+    fn a_db_outliving_its_runtime_still_writes() {
+        let first = tokio::runtime::Runtime::new().unwrap();
+        let db = first.block_on(scratch());
+        drop(first);
+        let second = tokio::runtime::Runtime::new().unwrap();
+        second.block_on(async {
+            db.write_all(inserts(&["after"])).await.unwrap();
+            assert_eq!(rows(&db).await, ["after"]);
+        });
     }
 
     #[tokio::test]
