@@ -366,14 +366,7 @@ pub async fn send_code(
     // went ahead, so a few tries settle any race. A refusal from a read stands: it was true
     // when read.
     for _ in 0..SEND_TRIES {
-        let flow = load(
-            &mut *state.db.pool().acquire().await?,
-            &id_hash,
-            now,
-            Some(counted),
-        )
-        .await?
-        .ok_or(RecoveryError::NoFlow)?;
+        let flow = read_flow(state, &id_hash, now, counted).await?;
         if flow.step == Step::Sms {
             // Every text counts towards the global cap, so texts take turns (on PostgreSQL:
             // SQLite's writes do anyway), and with the network's e-mailed codes; a text this
@@ -422,17 +415,13 @@ fn email_code(
         .step
         .after(Event::CodeSent)
         .map_err(|e| RecoveryError::OutOfOrder { step: e.step })?;
-    if let Some(at) = flow.code_sent_at {
-        let wait = at + cfg.resend_cooldown_secs - now;
-        if wait > 0 {
-            return Err(RecoveryError::CoolDown {
-                retry_after_secs: wait,
-            });
-        }
-    }
-    if flow.codes_sent >= cfg.codes_per_flow || flow.codes_today >= cfg.codes_per_account_per_day {
-        return Err(RecoveryError::TooManyCodes);
-    }
+    code_allows(
+        state,
+        flow.code_sent_at,
+        flow.codes_sent,
+        flow.codes_today,
+        now,
+    )?;
     let code = new_code();
     let minutes = (cfg.code_lifetime_secs / 60).to_string();
     // The same e-mail is rendered and stored for every address; for one without an account the
@@ -544,14 +533,7 @@ pub async fn check_code_on_device(
     // Read first, outside the write: a check this read refuses waits for no one, and the
     // address's key is known. Checks of one address (its wrong codes today) and of one
     // network then take turns (on PostgreSQL: SQLite's writes do anyway).
-    let seen = load(
-        &mut *state.db.pool().acquire().await?,
-        &id_hash,
-        now,
-        Some(counted),
-    )
-    .await?
-    .ok_or(RecoveryError::NoFlow)?;
+    let seen = read_flow(state, &id_hash, now, counted).await?;
     network_allows(state, seen.network_used, seen.network_latest, now)?;
     let keys = [network_subject.as_str(), seen.account_key.as_str()];
     let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted, &keys).await?;
@@ -790,6 +772,19 @@ async fn load(
     row.as_ref().map(flow_from).transpose()
 }
 
+/// The live flow `id_hash` as [`load`] reads it, on a reading connection, outside any write.
+async fn read_flow(
+    state: &AppState,
+    id_hash: &str,
+    now: i64,
+    network: NetworkCount<'_>,
+) -> Result<Flow, RecoveryError> {
+    let mut conn = state.db.pool().acquire().await?;
+    load(&mut conn, id_hash, now, Some(network))
+        .await?
+        .ok_or(RecoveryError::NoFlow)
+}
+
 /// Starts the write transaction of a step of the flow `id_hash` with [`load`]'s query,
 /// serialized on `keys` (see [`Batch::serialized_on`]): the subjects whose counts it reads and
 /// then adds to, so that those counts hold until it commits.
@@ -978,11 +973,29 @@ async fn send_sms(
     Ok(())
 }
 
-/// The flow's own limits on texting a new code: the cool-down, the codes per flow and the
-/// address's texts today.
+/// The flow's own limits on texting a new code (see [`code_allows`]).
 fn sms_allows(state: &AppState, flow: &Flow, now: i64) -> Result<(), RecoveryError> {
+    code_allows(
+        state,
+        flow.sms_sent_at,
+        flow.sms_sent,
+        flow.texts_today,
+        now,
+    )
+}
+
+/// The limits on sending a flow a new code on one channel, given the last one's time, the
+/// flow's codes and the address's codes today on it: the cool-down, the codes per flow and
+/// per address and day.
+fn code_allows(
+    state: &AppState,
+    sent_at: Option<i64>,
+    sent: i64,
+    today: i64,
+    now: i64,
+) -> Result<(), RecoveryError> {
     let cfg = &state.config;
-    if let Some(at) = flow.sms_sent_at {
+    if let Some(at) = sent_at {
         let wait = at + cfg.resend_cooldown_secs - now;
         if wait > 0 {
             return Err(RecoveryError::CoolDown {
@@ -990,7 +1003,7 @@ fn sms_allows(state: &AppState, flow: &Flow, now: i64) -> Result<(), RecoveryErr
             });
         }
     }
-    if flow.sms_sent >= cfg.codes_per_flow || flow.texts_today >= cfg.codes_per_account_per_day {
+    if sent >= cfg.codes_per_flow || today >= cfg.codes_per_account_per_day {
         return Err(RecoveryError::TooManyCodes);
     }
     Ok(())

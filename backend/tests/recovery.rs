@@ -551,19 +551,12 @@ async fn racing_sends_stay_within_the_limits(fx: Fixture) {
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
-    let race = |tokens: Vec<String>| {
-        let sends = tokens.into_iter().map(|token| {
-            let state = state.clone();
-            async move { recovery::send_code(&state, &token, NET).await }
-        });
-        support::race(sends.collect())
-    };
     let sent = |answers: &[Result<Step, RecoveryError>]| {
         answers.iter().filter(|a| **a == Ok(Step::Code)).count()
     };
 
     let token = start(&state, "lin@example.com").await.token;
-    let answers = race(vec![token; 8]).await;
+    let answers = support::race_sends(&state, vec![token; 8], NET).await;
     assert_eq!(sent(&answers), 1, "{answers:?}");
     assert!(answers
         .iter()
@@ -573,7 +566,7 @@ async fn racing_sends_stay_within_the_limits(fx: Fixture) {
     for _ in 0..8 {
         tokens.push(start(&state, "lin@example.com").await.token);
     }
-    let answers = race(tokens).await;
+    let answers = support::race_sends(&state, tokens, NET).await;
     assert_eq!(sent(&answers), 2, "{answers:?}");
     assert!(answers
         .iter()

@@ -35,6 +35,14 @@ async fn deliver(state: &AppState) -> Vec<outbox::Delivered> {
     outbox::dev_messages(&state.db, None, 100).await.unwrap()
 }
 
+/// Whether the browser with `cookie` is known to the account `user`.
+async fn known(state: &AppState, cookie: Option<&String>, user: &str) -> bool {
+    let mut conn = state.db.pool().acquire().await.unwrap();
+    devices::is_known(state, &mut conn, cookie.map(String::as_str), user)
+        .await
+        .unwrap()
+}
+
 /// The newest code sent on `channel` to `to`.
 async fn code(state: &AppState, channel: &str, to: &str) -> String {
     let m = deliver(state)
@@ -151,14 +159,7 @@ async fn a_remembered_device_skips_the_text_under_risk(fx: Fixture) {
         .await
         .unwrap();
     let cookie = devices::remember(&state, None, &user).await.unwrap();
-    assert!(devices::is_known(
-        &state,
-        &mut *state.db.pool().acquire().await.unwrap(),
-        Some(&cookie),
-        &user
-    )
-    .await
-    .unwrap());
+    assert!(known(&state, Some(&cookie), &user).await);
     assert_eq!(
         past_email_code(&state, "lin@example.com", Some(&cookie))
             .await
@@ -167,14 +168,7 @@ async fn a_remembered_device_skips_the_text_under_risk(fx: Fixture) {
     );
     // A forged cookie, or a device of another account, does not count.
     let forged = format!("{}.{}", cookie.split('.').next().unwrap(), "0".repeat(64));
-    assert!(!devices::is_known(
-        &state,
-        &mut *state.db.pool().acquire().await.unwrap(),
-        Some(&forged),
-        &user
-    )
-    .await
-    .unwrap());
+    assert!(!known(&state, Some(&forged), &user).await);
     assert_eq!(
         past_email_code(&state, "lin@example.com", Some(&forged))
             .await
@@ -207,14 +201,7 @@ async fn a_remembered_device_skips_the_text_under_risk(fx: Fixture) {
     );
     // The device is forgotten after DEVICE_DAYS.
     fx.clock.advance(181 * 86_400);
-    assert!(!devices::is_known(
-        &state,
-        &mut *state.db.pool().acquire().await.unwrap(),
-        Some(&cookie),
-        &user
-    )
-    .await
-    .unwrap());
+    assert!(!known(&state, Some(&cookie), &user).await);
 }
 
 async fn texts_go_only_to_the_number_on_file(fx: Fixture) {
@@ -330,25 +317,18 @@ async fn racing_texts_stay_within_the_caps(fx: Fixture) {
         assert_eq!(next, Step::Sms);
         tokens.push(token);
     }
-    let race = |tokens: Vec<String>| {
-        let sends = tokens.into_iter().map(|token| {
-            let state = state.clone();
-            async move { recovery::send_code(&state, &token, NET).await }
-        });
-        support::race(sends.collect())
-    };
     let texted = |answers: &[Result<Step, RecoveryError>]| {
         answers.iter().filter(|a| **a == Ok(Step::Sms)).count()
     };
 
     // One flow: one text, the others wait for the cool-down.
-    let answers = race(vec![tokens.pop().unwrap(); 8]).await;
+    let answers = support::race_sends(&state, vec![tokens.pop().unwrap(); 8], NET).await;
     assert_eq!(texted(&answers), 1, "{answers:?}");
     assert!(answers
         .iter()
         .all(|a| matches!(a, Ok(Step::Sms) | Err(RecoveryError::CoolDown { .. }))));
     // Eight flows, eight numbers: the two texts left under the global cap.
-    let answers = race(tokens).await;
+    let answers = support::race_sends(&state, tokens, NET).await;
     assert_eq!(texted(&answers), 2, "{answers:?}");
     assert!(answers
         .iter()

@@ -84,6 +84,19 @@ where
     answers
 }
 
+/// "Send code" for each token from `network`, all at once; their answers in order.
+pub async fn race_sends(
+    state: &AppState,
+    tokens: Vec<String>,
+    network: &'static str,
+) -> Vec<Result<domain::recovery::Step, backend::recovery::RecoveryError>> {
+    let sends = tokens.into_iter().map(|token| {
+        let state = state.clone();
+        async move { backend::recovery::send_code(&state, &token, network).await }
+    });
+    race(sends.collect()).await
+}
+
 /// Runs each named async test function against SQLite and against PostgreSQL.
 #[macro_export]
 macro_rules! on_both_databases {
