@@ -327,12 +327,7 @@ impl Db {
         let url: Arc<str> = url.into();
         let queue = (engine == Engine::Sqlite).then(|| {
             let (queue, waiting) = tokio::sync::mpsc::unbounded_channel();
-            tokio::spawn(write_groups(
-                writer.clone(),
-                pool.clone(),
-                url.clone(),
-                waiting,
-            ));
+            tokio::spawn(write_groups(writer.clone(), url.clone(), waiting));
             queue
         });
         Ok(Db {
@@ -423,7 +418,7 @@ impl Db {
                 Ok(()) => outcome.await.unwrap_or(Err(sqlx::Error::PoolClosed)),
                 // The group writer is gone (its runtime ended): written alone, in turn.
                 Err(tokio::sync::mpsc::error::SendError(queued)) => {
-                    let mut writer = self.sqlite_turn().await?;
+                    let mut writer = self.writer.lock().await;
                     writer.write(&self.url, queued.batch).await
                 }
             };
@@ -450,9 +445,6 @@ impl Db {
     /// SQLite: waits for this process's turn to write, and its writing connection.
     async fn sqlite_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<Writer>, sqlx::Error> {
         let mut writer = self.writer.clone().lock_owned().await;
-        if self.pool.is_closed() {
-            return Err(sqlx::Error::PoolClosed);
-        }
         writer.ready(&self.url).await?;
         Ok(writer)
     }
@@ -532,7 +524,6 @@ impl Db {
 /// by a request that stops waiting.
 async fn write_groups(
     writer: Arc<tokio::sync::Mutex<Writer>>,
-    pool: AnyPool,
     url: Arc<str>,
     mut waiting: tokio::sync::mpsc::UnboundedReceiver<Queued>,
 ) {
@@ -548,7 +539,7 @@ async fn write_groups(
         // A request that stopped waiting before its group began (a shopper gone, a client's
         // timeout) is not written.
         group.retain(|queued| !queued.done.is_closed());
-        if pool.is_closed() {
+        if writer.closed {
             for queued in group {
                 let _ = queued.done.send(Err(sqlx::Error::PoolClosed));
             }

@@ -276,9 +276,7 @@ impl DevOutbox {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
         DevOutbox { db, clock }
     }
-}
 
-impl DevOutbox {
     /// Stores `messages` in one transaction: all of them, or none and the reason.
     async fn store(&self, messages: &[Message]) -> Result<(), String> {
         let delivered_at = self.clock.now() * 1000 + now_millis_part();

@@ -367,11 +367,11 @@ pub async fn send_code(
     // when read.
     for _ in 0..SEND_TRIES {
         let flow = read_flow(state, &id_hash, now, counted).await?;
+        network_allows(state, flow.network_used, flow.network_latest, now)?;
         if flow.step == Step::Sms {
             // Every text counts towards the global cap, so texts take turns (on PostgreSQL:
             // SQLite's writes do anyway), and with the network's e-mailed codes; a text this
             // read already refuses does not wait for that turn.
-            network_allows(state, flow.network_used, flow.network_latest, now)?;
             sms_allows(state, &flow, now)?;
             let keys = [SMS_KEY, network_subject.as_str()];
             let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted, &keys).await?;
@@ -398,10 +398,10 @@ const SEND_TRIES: usize = 8;
 /// The key every text's transaction is serialized on.
 const SMS_KEY: &str = "sms";
 
-/// The checks and the writes of e-mailing a new code for `flow` as read: every write of the
-/// request in one batch, its first statement changing the flow only while the flow and the
-/// counts its limits read are still as they were (else the batch fails with
-/// `RowNotFound` and writes nothing).
+/// The checks (the network's limit aside, checked by the caller) and the writes of e-mailing a
+/// new code for `flow` as read: every write of the request in one batch, its first statement
+/// changing the flow only while the flow and the counts its limits read are still as they were
+/// (else the batch fails with `RowNotFound` and writes nothing).
 fn email_code(
     state: &AppState,
     id_hash: &str,
@@ -410,7 +410,6 @@ fn email_code(
     now: i64,
 ) -> Result<(Batch, Step), RecoveryError> {
     let cfg = &state.config;
-    network_allows(state, flow.network_used, flow.network_latest, now)?;
     let next = flow
         .step
         .after(Event::CodeSent)
