@@ -280,7 +280,7 @@ impl Db {
     /// batches ([`write_groups`]) on the current Tokio runtime.
     pub async fn connect(url: &str) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
-        let engine = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let engine = if is_postgres(url) {
             Engine::Postgres
         } else {
             Engine::Sqlite
@@ -813,6 +813,11 @@ pub(crate) fn bind_all<'q>(
         };
     }
     query
+}
+
+/// Whether `url` names a PostgreSQL database (anything else is a SQLite file).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
 }
 
 /// `sql` with every `$n` placeholder moved up by `offset`.

@@ -36,16 +36,17 @@ fn main() -> anyhow::Result<()> {
             tracing::warn!(error = %e, "threads keep the default scheduling policy");
         }
     }
+    let config = Config::from_env().context("configuration")?;
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.request_threads)
         .enable_all()
         .build()
         .context("starting the runtime")?
-        .block_on(run(&args))
+        .block_on(run(&args, config))
 }
 
-async fn run(args: &[String]) -> anyhow::Result<()> {
+async fn run(args: &[String], config: Config) -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let config = Config::from_env().context("configuration")?;
     match args.as_slice() {
         [] | ["serve"] => serve(config).await,
         ["migrate"] => {
