@@ -32,6 +32,17 @@ test('sign up, sign out, wrong password, sign in, sign out everywhere @nojs', as
   await other.close();
 });
 
+test('Back after signing out does not show the account again @nojs', async ({ page }) => {
+  const email = freshEmail('back');
+  await signUp(page, email);
+  await expect(page.getByText(`Signed in as ${email}`)).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page).toHaveURL(/\/login\?notice=signed-out$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByText(`Signed in as ${email}`)).toHaveCount(0);
+});
+
 test('an unknown address gets the same answer as a wrong password @nojs', async ({ page }) => {
   await signIn(page, freshEmail('nobody'), GOOD_PASSWORD);
   await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');

@@ -155,8 +155,8 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
     let dev_page = path.starts_with("/dev/");
     // While the database is down, pages and calls answer 503 at once; files and /healthz
     // still answer (the health check says what is wrong).
-    let needs_database =
-        !(path == "/healthz" || path.starts_with("/pkg/") || path == "/favicon.svg");
+    let file = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let needs_database = !(path == "/healthz" || file);
     let mut res = if !policy.dev && dev_page {
         StatusCode::NOT_FOUND.into_response()
     } else if needs_database && !policy.database.is_up() {
@@ -201,6 +201,12 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
                 "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
             },
         );
+    }
+    // Pages and answers may show who is signed in and what the account holds: no browser or
+    // proxy keeps a copy, so Back after signing out on a shared computer asks the server again
+    // (and finds no session). The app's files may be kept.
+    if !file && !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
     }
     if policy.tls {
         set(
