@@ -53,3 +53,19 @@ test('an injected inline script does not run', async ({ page }) => {
   });
   expect(ran).toBe(false);
 });
+
+test("the app's files come compressed, are kept, and are only sent again when they changed", async ({ request }) => {
+  for (const file of ['/pkg/rekey.js', '/pkg/rekey.wasm', '/pkg/rekey.css']) {
+    const first = await request.get(file, { headers: { 'Accept-Encoding': 'br' } });
+    expect(first.status(), file).toBe(200);
+    expect(first.headers()['content-encoding'], file).toBe('br');
+    expect(first.headers()['cache-control'], file).toBe('no-cache');
+    const modified = first.headers()['last-modified'];
+    expect(modified, file).toBeTruthy();
+    const again = await request.get(file, { headers: { 'Accept-Encoding': 'br', 'If-Modified-Since': modified } });
+    expect(again.status(), file).toBe(304);
+    expect((await again.body()).length, file).toBe(0);
+  }
+  const missing = await request.get('/pkg/no-such-file.js');
+  expect(missing.status()).toBe(404);
+});

@@ -204,9 +204,12 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
     }
     // Pages and answers may show who is signed in and what the account holds: no browser or
     // proxy keeps a copy, so Back after signing out on a shared computer asks the server again
-    // (and finds no session). The app's files may be kept.
-    if !file && !h.contains_key(header::CACHE_CONTROL) {
-        set(h, header::CACHE_CONTROL, "no-store");
+    // (and finds no session). The app's files keep their names from one release to the next:
+    // a browser keeps them but asks each time whether they changed (304 when not), so a page
+    // never runs with the WebAssembly of another release.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        let keep = if file { "no-cache" } else { "no-store" };
+        set(h, header::CACHE_CONTROL, keep);
     }
     if policy.tls {
         set(

@@ -18,6 +18,7 @@ use backend::AppState;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 
 /// Largest request body accepted; every form here is a few hundred bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -51,9 +52,17 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         tls: state.config.cookie_secure,
         database: state.db.health(),
     };
+    // The app's files, brotli or gzip when the browser takes them, answering a conditional
+    // request with 304 (leptos_axum's file handler passes only Accept-Encoding on, so every
+    // revalidation would send the whole WebAssembly again).
+    let pkg = &leptos_options.site_pkg_dir;
+    let files = ServeDir::new(format!("{}/{pkg}", leptos_options.site_root))
+        .precompressed_br()
+        .precompressed_gzip();
     let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/lang/{code}", get(choose_language));
+        .route("/lang/{code}", get(choose_language))
+        .nest_service(&format!("/{pkg}"), files);
     if state.config.is_dev() {
         router = router.merge(dev::router());
     }
