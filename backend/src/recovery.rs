@@ -366,7 +366,7 @@ pub async fn send_code(
     // went ahead, so a few tries settle any race. A refusal from a read stands: it was true
     // when read.
     for _ in 0..SEND_TRIES {
-        let flow = read_flow(state, &id_hash, now, counted).await?;
+        let flow = read_flow(state, &id_hash, now, Some(counted)).await?;
         network_allows(state, flow.network_used, flow.network_latest, now)?;
         if flow.step == Step::Sms {
             // Every text counts towards the global cap, so texts take turns (on PostgreSQL:
@@ -532,7 +532,7 @@ pub async fn check_code_on_device(
     // Read first, outside the write: a check this read refuses waits for no one, and the
     // address's key is known. Checks of one address (its wrong codes today) and of one
     // network then take turns (on PostgreSQL: SQLite's writes do anyway).
-    let seen = read_flow(state, &id_hash, now, counted).await?;
+    let seen = read_flow(state, &id_hash, now, Some(counted)).await?;
     network_allows(state, seen.network_used, seen.network_latest, now)?;
     let keys = [network_subject.as_str(), seen.account_key.as_str()];
     let (mut tx, flow) = begin_with_flow(state, &id_hash, now, counted, &keys).await?;
@@ -634,12 +634,7 @@ pub async fn set_password(
     let cfg = &state.config;
     let id_hash = token_hash(token);
     let now = state.clock.now();
-    let flow = {
-        let mut conn = state.db.pool().acquire().await?;
-        load(&mut conn, &id_hash, now, None)
-            .await?
-            .ok_or(RecoveryError::NoFlow)?
-    };
+    let flow = read_flow(state, &id_hash, now, None).await?;
     if flow.step != Step::Password {
         return Err(RecoveryError::OutOfOrder { step: flow.step });
     }
@@ -776,10 +771,10 @@ async fn read_flow(
     state: &AppState,
     id_hash: &str,
     now: i64,
-    network: NetworkCount<'_>,
+    network: Option<NetworkCount<'_>>,
 ) -> Result<Flow, RecoveryError> {
     let mut conn = state.db.pool().acquire().await?;
-    load(&mut conn, id_hash, now, Some(network))
+    load(&mut conn, id_hash, now, network)
         .await?
         .ok_or(RecoveryError::NoFlow)
 }

@@ -18,6 +18,8 @@ pub struct Policy {
     pub tls: bool,
     /// Whether the database answered its last check.
     pub database: backend::db::Health,
+    /// Where the app's files are served from, with its slashes (`/pkg/`).
+    pub files: Arc<str>,
 }
 
 /// While the database is down: a page that says so (or the error a script expects), 503.
@@ -155,7 +157,7 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
     let dev_page = path.starts_with("/dev/");
     // While the database is down, pages and calls answer 503 at once; files and /healthz
     // still answer (the health check says what is wrong).
-    let file = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let file = path.starts_with(&*policy.files) || path == "/favicon.svg";
     let needs_database = !(path == "/healthz" || file);
     let mut res = if !policy.dev && dev_page {
         StatusCode::NOT_FOUND.into_response()

@@ -46,16 +46,17 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
             guard::PageNonce::hand_back();
         }
     };
+    let pkg = &leptos_options.site_pkg_dir;
     let policy = guard::Policy {
         public_origin: state.config.public_origin.as_deref().map(Into::into),
         dev: state.config.is_dev(),
         tls: state.config.cookie_secure,
         database: state.db.health(),
+        files: format!("/{pkg}/").into(),
     };
     // The app's files, brotli or gzip when the browser takes them, answering a conditional
     // request with 304 (leptos_axum's file handler passes only Accept-Encoding on, so every
     // revalidation would send the whole WebAssembly again).
-    let pkg = &leptos_options.site_pkg_dir;
     let files = ServeDir::new(format!("{}/{pkg}", leptos_options.site_root))
         .precompressed_br()
         .precompressed_gzip();

@@ -54,23 +54,23 @@ async fn every_answer_carries_the_security_headers() {
     // Every response has its own nonce.
     let again = app.get("/login", None).await;
     assert!(!header(&again, "content-security-policy").contains(nonce));
+    // Answers that are not pages get a policy without scripts.
+    let health = app.get("/healthz", None).await;
+    assert!(header(&health, "content-security-policy").starts_with("default-src 'none'"));
+    let missing = app.get("/no/such/page", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(header(&missing, "content-security-policy").contains("'nonce-"));
     // No copy of a page or an answer is kept by the browser or a proxy.
     assert_eq!(header(&page, "cache-control"), "no-store");
     let account = app.get("/account", None).await;
     assert!(account.status.is_redirection(), "{}", account.status);
     assert_eq!(header(&account, "cache-control"), "no-store");
-    // Answers that are not pages get a policy without scripts.
-    let health = app.get("/healthz", None).await;
     assert_eq!(header(&health, "cache-control"), "no-store");
     let answer = app.call("account_overview", "", None).await;
     assert_eq!(header(&answer, "cache-control"), "no-store");
     // The app's files may be kept, and are asked for again each time (end2end checks the 304).
     let file = app.get("/favicon.svg", None).await;
     assert_eq!(header(&file, "cache-control"), "no-cache");
-    assert!(header(&health, "content-security-policy").starts_with("default-src 'none'"));
-    let missing = app.get("/no/such/page", None).await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(header(&missing, "content-security-policy").contains("'nonce-"));
     // Behind TLS, browsers are told to stay on HTTPS.
     let tls = test_app(&[("COOKIE_SECURE", "true")]).await;
     let page = tls.get("/login", None).await;
