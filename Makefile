@@ -45,8 +45,10 @@ tools:
 test-deps:
 	@scripts/test-deps.sh
 
+# The app's files named by their content, listed in target/site-hash.txt (server/src/site.rs).
 build: tools
-	cargo leptos build --release --precompress
+	LEPTOS_HASH_FILES=true LEPTOS_HASH_FILE_NAME=$(CURDIR)/target/site-hash.txt \
+		cargo leptos build --release --precompress
 
 ## bench: sizes, page times, start/send throughput and the enumeration gap, sign-ins against the
 ## argon2id ceiling, memory; one table, also in bench/latest.md (BENCH_DB=postgres for PostgreSQL)

@@ -17,7 +17,7 @@ pub mod recover;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Html, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -31,6 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // `/pkg/rekey.<hash>.css` after `make build`, `/pkg/rekey.css` under `make dev`.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
                 <MetaTags />
@@ -51,7 +53,6 @@ pub fn App() -> impl IntoView {
     let dir = if texts::is_rtl(l) { "rtl" } else { "ltr" };
     view! {
         <Html {..} lang=texts::code(l) dir=dir />
-        <Stylesheet id="leptos" href="/pkg/rekey.css" />
         <Title formatter=move |title| lang::td_string!(l, title_suffix, title) />
         <Router>
             <Routes fallback=NotFound>

@@ -331,6 +331,26 @@ async fn drain(url: &str) -> (i64, i64, f64, i64) {
     )
 }
 
+/// The app's `.ext` file in `pkg`: `rekey.<hash>.ext` after `make build`, else `rekey.ext`.
+fn built_file(pkg: &str, ext: &str) -> String {
+    let names: Vec<String> = std::fs::read_dir(pkg)
+        .unwrap_or_else(|e| panic!("{pkg}: {e} (run `make build` first)"))
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| {
+            n.strip_prefix("rekey.")
+                .and_then(|rest| {
+                    rest.strip_suffix(&format!(".{ext}"))
+                        .or((rest == ext).then_some(""))
+                })
+                .is_some_and(|hash| !hash.contains('.'))
+        })
+        .collect();
+    match names.as_slice() {
+        [one] => one.clone(),
+        _ => panic!("expected one rekey .{ext} file in {pkg}, found {names:?}"),
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -346,8 +366,8 @@ async fn main() {
     // Sizes of what the browser downloads.
     let pkg = "target/site/pkg";
     let mut brotli_total = 0;
-    for (name, file) in [("WebAssembly", "rekey.wasm"), ("JS", "rekey.js")] {
-        let path = format!("{pkg}/{file}");
+    for (name, ext) in [("WebAssembly", "wasm"), ("JS", "js")] {
+        let path = format!("{pkg}/{}", built_file(pkg, ext));
         let br = file_len(&format!("{path}.br"));
         brotli_total += br;
         t.row(

@@ -54,18 +54,41 @@ test('an injected inline script does not run', async ({ page }) => {
   expect(ran).toBe(false);
 });
 
-test("the app's files come compressed, are kept, and are only sent again when they changed", async ({ request }) => {
-  for (const file of ['/pkg/rekey.js', '/pkg/rekey.wasm', '/pkg/rekey.css']) {
+test("the app's files are named by their content, kept for good, and come compressed", async ({ page, request }) => {
+  await page.goto('/login');
+  const files = await page.evaluate(() =>
+    ['link[rel=modulepreload]', 'link[rel=preload][as=fetch]', 'link#leptos[rel=stylesheet]'].map(
+      (selector) => document.querySelector(selector)?.getAttribute('href') ?? '',
+    ),
+  );
+  // `make build` names each file by a hash of its content (cargo-leptos: MD5, base64url).
+  expect(files).toEqual([
+    expect.stringMatching(/^\/pkg\/rekey\.[\w-]{22}\.js$/),
+    expect.stringMatching(/^\/pkg\/rekey\.[\w-]{22}\.wasm$/),
+    expect.stringMatching(/^\/pkg\/rekey\.[\w-]{22}\.css$/),
+  ]);
+  const forGood = 'public, max-age=31536000, immutable';
+  for (const file of files) {
     const first = await request.get(file, { headers: { 'Accept-Encoding': 'br' } });
     expect(first.status(), file).toBe(200);
     expect(first.headers()['content-encoding'], file).toBe('br');
-    expect(first.headers()['cache-control'], file).toBe('no-cache');
+    expect(first.headers()['cache-control'], file).toBe(forGood);
+    // A browser that asks anyway (a forced reload) gets a 304 without the body.
     const modified = first.headers()['last-modified'];
     expect(modified, file).toBeTruthy();
     const again = await request.get(file, { headers: { 'Accept-Encoding': 'br', 'If-Modified-Since': modified } });
     expect(again.status(), file).toBe(304);
+    expect(again.headers()['cache-control'], file).toBe(forGood);
     expect((await again.body()).length, file).toBe(0);
   }
-  const missing = await request.get('/pkg/no-such-file.js');
-  expect(missing.status()).toBe(404);
+  // Nothing answers under the plain names, so no page can load a stale file by them.
+  for (const plain of ['/pkg/rekey.js', '/pkg/rekey.wasm', '/pkg/rekey.css', '/pkg/no-such-file.js']) {
+    const missing = await request.get(plain);
+    expect(missing.status(), plain).toBe(404);
+    expect(missing.headers()['cache-control'], plain).toBe('no-cache');
+  }
+  // The icon keeps its name from one release to the next: kept, but asked for each time.
+  const icon = await request.get('/favicon.svg');
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()['cache-control']).toBe('no-cache');
 });

@@ -20,10 +20,21 @@ pub struct Policy {
     pub database: backend::db::Health,
     /// Where the app's files are served from, with its slashes (`/pkg/`).
     pub files: Arc<str>,
+    /// The files named by their content (`/pkg/rekey.<hash>.wasm`), which browsers may keep.
+    pub immutable: Arc<[String]>,
+    /// The page answered while the database is down, with this build's stylesheet.
+    pub unavailable_page: Arc<str>,
+}
+
+impl Policy {
+    /// The 503 page, linking the stylesheet at `css` (`/pkg/rekey.<hash>.css`).
+    pub fn unavailable_page(css: &str) -> Arc<str> {
+        UNAVAILABLE_PAGE.replace("{css}", css).into()
+    }
 }
 
 /// While the database is down: a page that says so (or the error a script expects), 503.
-fn unavailable(headers: &HeaderMap) -> Response {
+fn unavailable(headers: &HeaderMap, page: &str) -> Response {
     let wants_page = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -32,7 +43,7 @@ fn unavailable(headers: &HeaderMap) -> Response {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            UNAVAILABLE_PAGE,
+            page.to_string(),
         )
             .into_response()
     } else {
@@ -51,7 +62,7 @@ fn unavailable(headers: &HeaderMap) -> Response {
 
 const UNAVAILABLE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>Temporarily unavailable · Rekey Shop</title><link rel=\"stylesheet\" href=\"/pkg/rekey.css\"></head>\
+<title>Temporarily unavailable · Rekey Shop</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
 <body><header class=\"site-header\"><span class=\"site-header__brand\">Rekey Shop</span></header>\
 <main class=\"page\"><section class=\"card\" aria-labelledby=\"page-title\">\
 <h1 class=\"card__title\" id=\"page-title\">Temporarily unavailable</h1>\
@@ -158,11 +169,12 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
     // While the database is down, pages and calls answer 503 at once; files and /healthz
     // still answer (the health check says what is wrong).
     let file = path.starts_with(&*policy.files) || path == "/favicon.svg";
+    let for_good = file && policy.immutable.iter().any(|p| p == path);
     let needs_database = !(path == "/healthz" || file);
     let mut res = if !policy.dev && dev_page {
         StatusCode::NOT_FOUND.into_response()
     } else if needs_database && !policy.database.is_up() {
-        unavailable(req.headers())
+        unavailable(req.headers(), &policy.unavailable_page)
     } else if cross_site(req.method(), req.headers(), policy.public_origin.as_deref()) {
         (
             StatusCode::FORBIDDEN,
@@ -176,6 +188,7 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
         // Whichever layer refused the body, say so in words.
         res = (StatusCode::PAYLOAD_TOO_LARGE, "That request is too large.").into_response();
     }
+    let status = res.status();
     let h = res.headers_mut();
     let set = |h: &mut HeaderMap, name, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
@@ -206,11 +219,18 @@ pub async fn layer(policy: Policy, mut req: Request<Body>, next: Next) -> Respon
     }
     // Pages and answers may show who is signed in and what the account holds: no browser or
     // proxy keeps a copy, so Back after signing out on a shared computer asks the server again
-    // (and finds no session). The app's files keep their names from one release to the next:
-    // a browser keeps them but asks each time whether they changed (304 when not), so a page
-    // never runs with the WebAssembly of another release.
+    // (and finds no session). A file named by its content is kept for good: another release
+    // names other files. Any other file (the icon; every file under `make dev`) is kept but
+    // asked for each time (304 when unchanged), so a page never runs with the WebAssembly of
+    // another release.
     if !h.contains_key(header::CACHE_CONTROL) {
-        let keep = if file { "no-cache" } else { "no-store" };
+        let keep = if !file {
+            "no-store"
+        } else if for_good && (status.is_success() || status == StatusCode::NOT_MODIFIED) {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
         set(h, header::CACHE_CONTROL, keep);
     }
     if policy.tls {

@@ -5,6 +5,7 @@ pub mod dev;
 pub mod guard;
 pub mod pages;
 pub mod scheduling;
+pub mod site;
 
 use app::{shell, App};
 use axum::body::Body;
@@ -17,6 +18,7 @@ use axum::{Json, Router};
 use backend::AppState;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 
@@ -30,8 +32,8 @@ pub struct ServerState {
     pub leptos_options: LeptosOptions,
 }
 
-/// The whole application as an axum router.
-pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
+/// The whole application as an axum router; `files` are the ones its pages load.
+pub fn app(state: AppState, leptos_options: LeptosOptions, files: &site::Files) -> Router {
     let routes = generate_route_list(App);
     let server_state = ServerState {
         app: state.clone(),
@@ -47,12 +49,19 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         }
     };
     let pkg = &leptos_options.site_pkg_dir;
+    let built = files.paths(&leptos_options);
     let policy = guard::Policy {
         public_origin: state.config.public_origin.as_deref().map(Into::into),
         dev: state.config.is_dev(),
         tls: state.config.cookie_secure,
         database: state.db.health(),
         files: format!("/{pkg}/").into(),
+        immutable: if files.hashed {
+            built.to_vec().into()
+        } else {
+            Arc::new([])
+        },
+        unavailable_page: guard::Policy::unavailable_page(&built[2]),
     };
     // The app's files, brotli or gzip when the browser takes them, answering a conditional
     // request with 304 (leptos_axum's file handler passes only Accept-Encoding on, so every

@@ -122,7 +122,10 @@ async fn create_user(config: Config, args: &[&str]) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let leptos = get_configuration(None).context("reading the Leptos configuration")?;
-    let options = leptos.leptos_options;
+    let mut options = leptos.leptos_options;
+    server::site::prepare(&mut options);
+    let files = server::site::Files::named(&options)?;
+    files.check(&options)?;
     let addr: SocketAddr = options.site_addr;
     let dev = config.is_dev();
     let database = redact(&config.database_url);
@@ -163,7 +166,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     ));
 
     let db = state.db.clone();
-    let router = server::app(state, options);
+    let router = server::app(state, options, &files);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;

@@ -81,7 +81,14 @@ async fn an_unreachable_database_is_a_clear_503_and_the_server_recovers() {
     let (server, database) = rest.split_once('/').unwrap();
     let proxy = Proxy::start(server).await;
     let app = test_app_on(&format!("{before}@{}/{database}", proxy.addr), &[]).await;
-    assert_eq!(app.get("/recover", None).await.status, StatusCode::OK);
+    let up = app.get("/recover", None).await;
+    assert_eq!(up.status, StatusCode::OK);
+    let stylesheet = up
+        .body
+        .split_once(r#"id="leptos" rel="stylesheet" href=""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(href, _)| href.to_string())
+        .expect("the page links its stylesheet");
 
     proxy.cut();
     let noticed = wait_for_health(&app, StatusCode::SERVICE_UNAVAILABLE).await;
@@ -102,6 +109,12 @@ async fn an_unreachable_database_is_a_clear_503_and_the_server_recovers() {
         page.body
     );
     assert_eq!(page.headers.get("retry-after").unwrap(), "30");
+    // Dressed like every page, with this build's stylesheet.
+    assert!(
+        page.body.contains(&format!(r#"href="{stylesheet}""#)),
+        "{}",
+        page.body
+    );
     assert!(page.headers.get("content-security-policy").is_some());
     // A script's call gets the error its page knows how to show.
     let call = app
@@ -168,7 +181,11 @@ fn serve(db: &str, port: u16) -> std::process::Child {
         .env("DATABASE_URL", db)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "rekey")
-        .env("LEPTOS_SITE_ROOT", "target/site")
+        // The site `make build` made (tests run in `server/`).
+        .env(
+            "LEPTOS_SITE_ROOT",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"),
+        )
         .env("LEPTOS_SITE_PKG_DIR", "pkg")
         .env("SLIDER_POLICY", "never")
         .env("SMS_POLICY", "never")

@@ -66,7 +66,11 @@ pub async fn test_app_on(url: &str, extra: &[(&str, &str)]) -> TestApp {
         .site_root("target/site")
         .build();
     TestApp {
-        router: server::app(state.clone(), options),
+        router: server::app(
+            state.clone(),
+            options.clone(),
+            &server::site::Files::named(&options).unwrap(),
+        ),
         state,
         clock,
     }
