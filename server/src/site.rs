@@ -1,12 +1,11 @@
 //! The app's files (`/pkg/`) as the build named them. `make build` names the script, the
 //! WebAssembly and the stylesheet by their content (`rekey.<hash>.wasm`, cargo-leptos
-//! `hash-files`) and lists the hashes beside the site (`target/site-hash.txt`; not next to the
-//! binary, where cargo-leptos puts it by default, since every clone on this machine shares one
-//! target directory but each has its own site; not inside it, where it would be served).
-//! Leptos reads the list to write
-//! each page's `<link>`s and hydration script. A name that changes whenever the content does
-//! can be cached by browsers for good; `make dev` keeps the plain names, so the stylesheet
-//! reloads in place.
+//! `hash-files`) and lists the hashes beside the site, in `target/site-hash.txt`: not next to
+//! the binary, where cargo-leptos puts the list by default, because every clone on this
+//! machine shares one target directory but each has its own site; not inside the site, where
+//! it would be served. Leptos reads the list to write each page's `<link>`s and hydration
+//! script. A name that changes whenever the content does can be cached by browsers for good;
+//! `make dev` keeps the plain names, so the stylesheet reloads in place.
 
 use anyhow::{bail, Context};
 use leptos::config::LeptosOptions;
@@ -86,17 +85,19 @@ impl Files {
 }
 
 /// Points `options` at the site's hash list and turns hashed names on when the build left
-/// one: `LEPTOS_HASH_FILES` decides when it is set (cargo-leptos sets it when it runs the
-/// server, false under `make dev`), otherwise whether the list exists.
+/// one. When cargo-leptos runs the server it says both itself (`LEPTOS_HASH_FILES`, false
+/// under `make dev`, and `LEPTOS_HASH_FILE_NAME`), and that stands.
 pub fn prepare(options: &mut LeptosOptions) {
-    let list = hash_list_of(&options.site_root);
-    // Leptos looks for the list relative to the binary's directory; an absolute path wins.
-    let list = std::path::absolute(&list).unwrap_or(list);
+    if std::env::var_os("LEPTOS_HASH_FILE_NAME").is_none() {
+        let list = hash_list_of(&options.site_root);
+        // Leptos looks for the list relative to the binary's directory; an absolute path wins.
+        let list = std::path::absolute(&list).unwrap_or(list);
+        options.hash_file = list.to_string_lossy().into();
+    }
     options.hash_files = match std::env::var("LEPTOS_HASH_FILES") {
         Ok(v) => v.trim().eq_ignore_ascii_case("true"),
-        Err(_) => list.is_file(),
+        Err(_) => hash_list(options).is_file(),
     };
-    options.hash_file = list.to_string_lossy().into();
 }
 
 /// The hash list of the site at `site_root`: `target/site` has `target/site-hash.txt`
