@@ -17,12 +17,22 @@ pub mod recover;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, Html, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Html, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use std::sync::Arc;
+
+/// Where this build's stylesheet is served (`/pkg/rekey.<hash>.css`), named once when the
+/// server starts and provided to every render.
+#[derive(Debug, Clone)]
+pub struct Stylesheet(pub Arc<str>);
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = use_context::<Stylesheet>().map_or_else(
+        || format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
+        |s| s.0.to_string(),
+    );
     view! {
         <!DOCTYPE html>
         <html>
@@ -31,8 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                // `/pkg/rekey.<hash>.css` after `make build`, `/pkg/rekey.css` under `make dev`.
-                <HashedStylesheet options=options.clone() id="leptos" />
+                <link id="leptos" rel="stylesheet" href=stylesheet />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
                 <MetaTags />

@@ -39,17 +39,19 @@ pub fn app(state: AppState, leptos_options: LeptosOptions, files: &site::Files) 
         app: state.clone(),
         leptos_options: leptos_options.clone(),
     };
+    let pkg = &leptos_options.site_pkg_dir;
+    let stylesheet: Arc<str> = format!("/{pkg}/{}", files.css).into();
     let context = {
         let state = state.clone();
+        let stylesheet = app::Stylesheet(stylesheet.clone());
         move || {
             provide_context(state.clone());
+            provide_context(stylesheet.clone());
             // leptos_axum draws a fresh nonce per page; the guard writes the page's
             // Content-Security-Policy with it.
             guard::PageNonce::hand_back();
         }
     };
-    let pkg = &leptos_options.site_pkg_dir;
-    let built = files.paths(&leptos_options);
     let policy = guard::Policy {
         public_origin: state.config.public_origin.as_deref().map(Into::into),
         dev: state.config.is_dev(),
@@ -57,11 +59,11 @@ pub fn app(state: AppState, leptos_options: LeptosOptions, files: &site::Files) 
         database: state.db.health(),
         files: format!("/{pkg}/").into(),
         immutable: if files.hashed {
-            built.to_vec().into()
+            files.paths(&leptos_options).to_vec().into()
         } else {
             Arc::new([])
         },
-        unavailable_page: guard::Policy::unavailable_page(&built[2]),
+        unavailable_page: guard::Policy::unavailable_page(&stylesheet),
     };
     // The app's files, brotli or gzip when the browser takes them, answering a conditional
     // request with 304 (leptos_axum's file handler passes only Accept-Encoding on, so every

@@ -3,9 +3,10 @@
 //! `hash-files`) and lists the hashes beside the site, in `target/site-hash.txt`: not next to
 //! the binary, where cargo-leptos puts the list by default, because every clone on this
 //! machine shares one target directory but each has its own site; not inside the site, where
-//! it would be served. Leptos reads the list to write each page's `<link>`s and hydration
-//! script. A name that changes whenever the content does can be cached by browsers for good;
-//! `make dev` keeps the plain names, so the stylesheet reloads in place.
+//! it would be served. Leptos reads the list again for each page's hydration script; the
+//! stylesheet's link uses the name read here once, at start-up (`app::Stylesheet`). A name
+//! that changes whenever the content does can be cached by browsers for good; `make dev`
+//! keeps the plain names, so the stylesheet reloads in place.
 
 use anyhow::{bail, Context};
 use leptos::config::LeptosOptions;
