@@ -346,6 +346,13 @@ impl Db {
         Ok(())
     }
 
+    /// Applies the migrations up to `version` only, leaving the database as the release that
+    /// ended there did: the upgrade tests write rows at that version, then [`Db::migrate`].
+    pub async fn migrate_to(&self, version: i64) -> Result<(), DbError> {
+        MIGRATOR.run_to(version, &self.pool).await?;
+        Ok(())
+    }
+
     /// Starts a transaction that will write.
     ///
     /// SQLite's default deferred `BEGIN` takes the write lock only at the first write, and two

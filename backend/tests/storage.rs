@@ -29,6 +29,7 @@ on_both_databases!(
     an_independent_batch_lands_whole_or_not_at_all,
     a_batch_whose_required_change_finds_no_row_writes_nothing,
     migrations_and_dev_secret_survive_restart,
+    flows_stored_before_migration_9_come_through_it,
     signup_mails_per_address_are_bounded,
     login_asks_for_the_slider_after_failures,
 );
@@ -698,6 +699,111 @@ async fn migrations_and_dev_secret_survive_restart(fx: Fixture) {
         "the dev secret is kept in the database"
     );
     assert!(second.db.ping().await);
+}
+
+/// A flow's columns, as stored: what migration 0009's rebuild of the table must carry over.
+type FlowRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    String,
+);
+
+async fn flow_rows(db: &backend::Db) -> Vec<FlowRow> {
+    sqlx::query_as(
+        "SELECT id_hash, email, account_key, user_id, step, created_at, expires_at, code_mac, \
+         code_tries_left, codes_sent, agent, lang FROM recovery_flows ORDER BY id_hash",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("read the flows")
+}
+
+/// Migration 0009 rebuilds `recovery_flows` (to drop a foreign key). A database as the release
+/// before it left it, with a shopper's flow for an account and one for an address without an
+/// account, comes through with both flows' columns unchanged (address, account, step, times,
+/// code, tries, browser, language), and the app goes on with them.
+async fn flows_stored_before_migration_9_come_through_it(fx: Fixture) {
+    let db = backend::Db::connect(&fx.url).await.expect("connect");
+    db.migrate_to(8).await.expect("migrate to 0008");
+    let now = support::T0;
+    let later = now + 1_800;
+    let statements: [(&str, Vec<backend::db::Value>); 3] = [
+        (
+            "INSERT INTO users (id, email, email_key, password_hash, created_at, password_changed_at) \
+             VALUES ($1, $2, $2, $3, $4, $4)",
+            vec!["u-1".into(), "linden@example.com".into(), "$argon2id$unused".into(), now.into()],
+        ),
+        (
+            "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, \
+             expires_at, code_mac, code_sent_at, code_expires_at, code_tries_left, codes_sent, agent, lang) \
+             VALUES ($1, $2, $3, $4, 'code', $5, $6, $7, $5, $6, 4, 1, $8, 'de')",
+            vec![
+                backend::crypto::token_hash("known-token").into(),
+                "linden@example.com".into(),
+                "key-known".into(),
+                "u-1".into(),
+                now.into(),
+                later.into(),
+                "mac-of-code".into(),
+                "Firefox".into(),
+            ],
+        ),
+        (
+            "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, \
+             expires_at, code_mac, code_sent_at, code_expires_at, code_tries_left, codes_sent, agent, lang) \
+             VALUES ($1, $2, $3, NULL, 'code', $4, $5, $6, $4, $5, 4, 1, NULL, 'en')",
+            vec![
+                backend::crypto::token_hash("unknown-token").into(),
+                "nobody@example.com".into(),
+                "key-unknown".into(),
+                now.into(),
+                later.into(),
+                "mac-of-nothing".into(),
+            ],
+        ),
+    ];
+    let mut batch = backend::db::Batch::new();
+    for (sql, values) in statements {
+        batch.push(sql, values);
+    }
+    db.write_all(batch).await.expect("rows at 0008");
+    let before = flow_rows(&db).await;
+    assert_eq!(before.len(), 2);
+
+    let state = fx.state(&[]).await; // migrates to the latest
+    assert_eq!(
+        flow_rows(&state.db).await,
+        before,
+        "the flows, column for column"
+    );
+    for (token, masked) in [
+        ("known-token", "l***n@example.com"),
+        ("unknown-token", "n***y@example.com"),
+    ] {
+        let view = backend::recovery::view(&state, token)
+            .await
+            .expect("read the flow")
+            .unwrap_or_else(|| panic!("{token}'s flow goes on after the upgrade"));
+        assert_eq!(
+            (
+                view.step,
+                view.masked.as_str(),
+                view.code_sent,
+                view.tries_left
+            ),
+            (domain::recovery::Step::Code, masked, true, 4),
+            "{token}"
+        );
+    }
 }
 
 async fn signup_mails_per_address_are_bounded(fx: Fixture) {
