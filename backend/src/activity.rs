@@ -126,6 +126,13 @@ pub(crate) async fn record_for_flow(
 }
 
 /// [`record_for_flow`] as one statement of `batch`.
+///
+/// The event's number is one more than the last of its account's events, found by one backward
+/// step into the `(user_id, seq)` index. An event without an account takes the same step, to
+/// the last of the events without one (whose numbers order nothing): `user_id = NULL` found
+/// nothing without looking, so the lookup was work only a known address did. Both branches are
+/// written as `ORDER BY … LIMIT 1`, which both databases answer from the index; PostgreSQL
+/// answers `MAX(seq) … WHERE user_id IS NULL` by reading every such row.
 pub(crate) fn record_for_flow_into(
     batch: &mut Batch,
     id_hash: &str,
@@ -136,7 +143,11 @@ pub(crate) fn record_for_flow_into(
     batch.push(
         "INSERT INTO audit_log (id, user_id, event, detail, ip, agent, at, seq) \
          SELECT $1, f.user_id, $2, $3, f.ip, f.agent, $4, \
-         (SELECT COALESCE(MAX(a.seq), 0) + 1 FROM audit_log a WHERE a.user_id = f.user_id) \
+         COALESCE(CASE WHEN f.user_id IS NULL \
+             THEN (SELECT a.seq FROM audit_log a WHERE a.user_id IS NULL \
+                   ORDER BY a.user_id DESC, a.seq DESC LIMIT 1) \
+             ELSE (SELECT a.seq FROM audit_log a WHERE a.user_id = f.user_id \
+                   ORDER BY a.user_id DESC, a.seq DESC LIMIT 1) END, 0) + 1 \
          FROM recovery_flows f WHERE f.id_hash = $5",
         vec![
             crate::crypto::new_id().into(),
