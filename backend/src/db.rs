@@ -41,6 +41,9 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = 
 /// sign-in cost its SQLite threads 12–18 % less CPU (README, `make bench`).
 const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA mmap_size = 268435456;";
 
+/// How long a PostgreSQL connection may sit in the pool before it is tested again before use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 /// Which engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -316,7 +319,22 @@ impl Db {
                     })
                 });
         } else {
-            options = options.max_connections(16);
+            // sqlx tests a connection when it comes back to the pool (a round trip to the server
+            // on every release) and, by default, again before each use: a third round trip for
+            // every query. Only a connection that has sat idle may have lost its server (a
+            // restart, a proxy that cut it), so it is tested before use only after a pause; under
+            // load the check on release is enough.
+            options = options
+                .max_connections(16)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= IDLE_BEFORE_PING {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                });
         }
         let pool = options.connect(&url).await?;
         if engine == Engine::Sqlite {

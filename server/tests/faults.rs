@@ -30,7 +30,18 @@ impl Proxy {
     }
 
     async fn listen(mut self, addr: &str) -> Proxy {
-        let listener = TcpListener::bind(addr).await.expect("bind the proxy");
+        // The cut listener closes once its aborted task is dropped, a moment after `cut`.
+        let start = Instant::now();
+        let listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(listener) => break listener,
+                Err(e) if start.elapsed() < Duration::from_secs(5) => {
+                    assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse, "{e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err(e) => panic!("bind the proxy: {e}"),
+            }
+        };
         self.addr = listener.local_addr().unwrap();
         let (target, tasks) = (self.target.clone(), self.tasks.clone());
         let accept = tokio::spawn(async move {
@@ -136,6 +147,42 @@ async fn an_unreachable_database_is_a_clear_503_and_the_server_recovers() {
         call.status,
         call.body
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_database_dropped_while_idle_are_not_handed_to_shoppers() {
+    let url = postgres_url().await;
+    let (before, rest) = url.split_once('@').unwrap();
+    let (server, database) = rest.split_once('/').unwrap();
+    let proxy = Proxy::start(server).await;
+    let app = Arc::new(test_app_on(&format!("{before}@{}/{database}", proxy.addr), &[]).await);
+    // Several shoppers at once leave several connections in the pool.
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let app = app.clone();
+        calls.spawn(async move {
+            let form = format!("email=shopper{i}%40example.com");
+            app.call("recover_start", &form, None).await.status
+        });
+    }
+    while let Some(status) = calls.join_next().await {
+        assert_eq!(status.unwrap(), StatusCode::OK);
+    }
+    let pooled = app.state.db.pool().size();
+    assert!(pooled >= 3, "only {pooled} connections in the pool");
+
+    // The database drops every connection (a restart, a proxy's idle cut) and is back at once;
+    // the pool's connections are dead but nothing has used them yet.
+    proxy.cut();
+    let _proxy = proxy.restore().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // The next shopper is answered as usual: a connection idle this long is tested before use.
+    let call = app
+        .call("recover_start", "email=lin%40example.com", None)
+        .await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert_eq!(app.get("/recover", None).await.status, StatusCode::OK);
 }
 
 /// One HTTP/1.1 exchange on a fresh connection: status, head and body (as text).
