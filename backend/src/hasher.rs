@@ -212,29 +212,35 @@ pub fn ceiling(cost: Cost, threads: usize, secs: Duration) -> Result<f64, HashEr
     let params = params(cost)?;
     let open = std::time::Instant::now() + CEILING_WARM_UP;
     let close = open + secs;
-    let counted: u64 = std::thread::scope(|s| {
+    let counted = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads.max(1))
             .map(|_| {
-                s.spawn(|| {
+                s.spawn(|| -> Result<u64, HashError> {
                     let (mut memory, mut n) = (Vec::new(), 0u64);
                     loop {
-                        let hashed = compute(
+                        compute(
                             &params,
                             b"saltsaltsaltsalt",
                             "Tangerine7Harbor",
                             &mut memory,
-                        );
+                        )?;
                         let at = std::time::Instant::now();
-                        if hashed.is_err() || at > close {
-                            return n;
+                        if at > close {
+                            return Ok(n);
                         }
                         n += u64::from(at >= open);
                     }
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
-    });
+        // A thread that failed or panicked would leave the figure low without saying so.
+        workers.into_iter().try_fold(0u64, |sum, w| {
+            let n = w
+                .join()
+                .map_err(|_| HashError::Failed("a ceiling thread panicked".into()))??;
+            Ok::<_, HashError>(sum + n)
+        })
+    })?;
     Ok(counted as f64 / secs.as_secs_f64())
 }
 
