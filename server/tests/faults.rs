@@ -71,6 +71,16 @@ impl Proxy {
     }
 }
 
+/// The app on the test PostgreSQL database, reached through a [`Proxy`].
+async fn behind_proxy() -> (Proxy, TestApp) {
+    let url = postgres_url().await;
+    let (before, rest) = url.split_once('@').unwrap();
+    let (server, database) = rest.split_once('/').unwrap();
+    let proxy = Proxy::start(server).await;
+    let app = test_app_on(&format!("{before}@{}/{database}", proxy.addr), &[]).await;
+    (proxy, app)
+}
+
 async fn wait_for_health(app: &TestApp, status: StatusCode) -> Duration {
     let start = Instant::now();
     loop {
@@ -87,11 +97,7 @@ async fn wait_for_health(app: &TestApp, status: StatusCode) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_database_is_a_clear_503_and_the_server_recovers() {
-    let url = postgres_url().await;
-    let (before, rest) = url.split_once('@').unwrap();
-    let (server, database) = rest.split_once('/').unwrap();
-    let proxy = Proxy::start(server).await;
-    let app = test_app_on(&format!("{before}@{}/{database}", proxy.addr), &[]).await;
+    let (proxy, app) = behind_proxy().await;
     let up = app.get("/recover", None).await;
     assert_eq!(up.status, StatusCode::OK);
     let stylesheet = up
@@ -151,11 +157,8 @@ async fn an_unreachable_database_is_a_clear_503_and_the_server_recovers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_the_database_dropped_while_idle_are_not_handed_to_shoppers() {
-    let url = postgres_url().await;
-    let (before, rest) = url.split_once('@').unwrap();
-    let (server, database) = rest.split_once('/').unwrap();
-    let proxy = Proxy::start(server).await;
-    let app = Arc::new(test_app_on(&format!("{before}@{}/{database}", proxy.addr), &[]).await);
+    let (proxy, app) = behind_proxy().await;
+    let app = Arc::new(app);
     // Several shoppers at once leave several connections in the pool.
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..8 {
