@@ -234,12 +234,13 @@ pub fn ceiling(cost: Cost, threads: usize, secs: Duration) -> Result<f64, HashEr
             })
             .collect();
         // A thread that failed or panicked would leave the figure low without saying so.
-        workers.into_iter().try_fold(0u64, |sum, w| {
-            let n = w
+        let mut counted = 0;
+        for worker in workers {
+            counted += worker
                 .join()
                 .map_err(|_| HashError::Failed("a ceiling thread panicked".into()))??;
-            Ok::<_, HashError>(sum + n)
-        })
+        }
+        Ok::<_, HashError>(counted)
     })?;
     Ok(counted as f64 / secs.as_secs_f64())
 }

@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{postgres_url, test_app_on, TestApp};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 
 /// A loopback TCP proxy to `target` that can be cut (every connection dropped, new ones
 /// refused) and restored on the same address.
 struct Proxy {
     addr: SocketAddr,
     target: String,
-    tasks: Arc<Mutex<Vec<AbortHandle>>>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl Proxy {
@@ -30,18 +30,7 @@ impl Proxy {
     }
 
     async fn listen(mut self, addr: &str) -> Proxy {
-        // The cut listener closes once its aborted task is dropped, a moment after `cut`.
-        let start = Instant::now();
-        let listener = loop {
-            match TcpListener::bind(addr).await {
-                Ok(listener) => break listener,
-                Err(e) if start.elapsed() < Duration::from_secs(5) => {
-                    assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse, "{e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                Err(e) => panic!("bind the proxy: {e}"),
-            }
-        };
+        let listener = TcpListener::bind(addr).await.expect("bind the proxy");
         self.addr = listener.local_addr().unwrap();
         let (target, tasks) = (self.target.clone(), self.tasks.clone());
         let accept = tokio::spawn(async move {
@@ -52,16 +41,27 @@ impl Proxy {
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
                     }
                 });
-                tasks.lock().unwrap().push(conn.abort_handle());
+                tasks.lock().unwrap().push(conn);
             }
         });
-        self.tasks.lock().unwrap().push(accept.abort_handle());
+        self.tasks.lock().unwrap().push(accept);
         self
     }
 
-    fn cut(&self) {
-        for task in self.tasks.lock().unwrap().drain(..) {
-            task.abort();
+    /// Returns once the listener and every connection are closed (an aborted task drops its
+    /// sockets when it ends), so the address can be bound again at once.
+    async fn cut(&self) {
+        loop {
+            let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
+            if tasks.is_empty() {
+                return;
+            }
+            for task in &tasks {
+                task.abort();
+            }
+            for task in tasks {
+                let _ = task.await;
+            }
         }
     }
 
@@ -107,7 +107,7 @@ async fn an_unreachable_database_is_a_clear_503_and_the_server_recovers() {
         .map(|(href, _)| href.to_string())
         .expect("the page links its stylesheet");
 
-    proxy.cut();
+    proxy.cut().await;
     let noticed = wait_for_health(&app, StatusCode::SERVICE_UNAVAILABLE).await;
     assert!(
         noticed < Duration::from_secs(10),
@@ -176,7 +176,7 @@ async fn connections_the_database_dropped_while_idle_are_not_handed_to_shoppers(
 
     // The database drops every connection (a restart, a proxy's idle cut) and is back at once;
     // the pool's connections are dead but nothing has used them yet.
-    proxy.cut();
+    proxy.cut().await;
     let _proxy = proxy.restore().await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
