@@ -389,16 +389,17 @@ async fn main() {
         Some(brotli_total <= 250_000),
     );
 
-    let url = fresh_database(&db_kind).await;
+    let database = fresh_database(&db_kind).await;
+    let url = &database.url;
     for i in 0..ACCOUNTS {
         let email = format!("known{i}@example.com");
         server_command(
-            &url,
+            url,
             &["user", "create", "--email", &email, "--password", PW],
         );
     }
     let server = Server::start(
-        &url,
+        url,
         &[
             ("SLIDER_POLICY", "never"),
             ("SMS_POLICY", "never"),
@@ -455,14 +456,19 @@ async fn main() {
                 both.quantile_ms(0.99),
                 send.errors
             ),
-            "≥ 2,000/s, p99 ≤ 20 ms (SQLite)",
-            Some(rate >= 2_000.0 && both.quantile_ms(0.99) <= 20.0),
+            // DESIGN.md sets this budget for SQLite only: PostgreSQL's figure has none to meet.
+            if db_kind == "sqlite" {
+                "≥ 2,000/s, p99 ≤ 20 ms"
+            } else {
+                "SQLite's only (≥ 2,000/s, p99 ≤ 20 ms)"
+            },
+            (db_kind == "sqlite").then(|| rate >= 2_000.0 && both.quantile_ms(0.99) <= 20.0),
         );
         send.rows(&mut t, "send code");
 
         // The e-mails of the known addresses' codes are still being delivered; sign-ins are
         // measured once they are, so the two phases do not share the machine.
-        let (delivered, waiting, secs, left) = drain(&url).await;
+        let (delivered, waiting, secs, left) = drain(url).await;
         t.row(
             "outbox at the end of the send phase: e-mails delivered during it; waiting, delivered in",
             match (waiting, left) {
@@ -494,7 +500,7 @@ async fn main() {
             load::thread_cpu_secs(std::process::id(), ""),
         ]
     };
-    let mut ceilings = vec![argon2_ceiling(&url)];
+    let mut ceilings = vec![argon2_ceiling(url)];
     let (mut signin, mut page, mut errors) = (Latencies::default(), Latencies::default(), 0);
     // Per round: sign-ins per second, the mean ceiling around them, each part's share of the
     // machine, and the hashing threads' CPU per sign-in.
@@ -511,8 +517,8 @@ async fn main() {
             .collect();
         parts.push(used.iter().map(|u| u / machine).collect::<Vec<_>>());
         per_hash.push(used[0] / (l.0.len() as u64 + e) as f64);
-        drain(&url).await; // the new-sign-in notices
-        ceilings.push(argon2_ceiling(&url));
+        drain(url).await; // the new-sign-in notices
+        ceilings.push(argon2_ceiling(url));
         around.push((ceilings[ceilings.len() - 2] + ceilings[ceilings.len() - 1]) / 2.0);
         rates.push(rate);
         signin.merge(&l);

@@ -19,9 +19,62 @@ pub struct Server {
     pub database_url: String,
 }
 
-/// A fresh database: a SQLite file, or with `postgres` a new database on the server named by
-/// `TEST_POSTGRES_URL`.
-pub async fn fresh_database(kind: &str) -> String {
+/// A fresh database for one run: a SQLite file in a directory of its own, or with `postgres` a
+/// new database on the server named by `TEST_POSTGRES_URL`.
+///
+/// Dropped (once the server using it has stopped), it removes what it made: a run leaves
+/// ~120 MB behind. A run cut short leaves it; `scripts/postgres.sh --tidy`, run by `make test`,
+/// drops leftover `rekey_load_*` databases.
+pub struct Scratch {
+    pub url: String,
+    made: Made,
+}
+
+enum Made {
+    /// The SQLite file's directory.
+    Directory(std::path::PathBuf),
+    /// The PostgreSQL server's URL (a database to connect to) and the database's name.
+    Database { server: String, name: String },
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        match &self.made {
+            Made::Directory(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Made::Database { server, name } => {
+                // Drop cannot wait on the caller's runtime: a thread with its own does the drop.
+                let (server, name) = (server.clone(), name.clone());
+                let dropped = std::thread::spawn(move || {
+                    use sqlx::Connection;
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    runtime.block_on(async {
+                        let mut admin = sqlx::AnyConnection::connect(&server)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut admin)
+                            .await
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .join();
+                if let Ok(Err(e)) = dropped {
+                    eprintln!("could not drop the scratch database {}: {e}", self.url);
+                }
+            }
+        }
+    }
+}
+
+/// Makes a [`Scratch`] database: `postgres`, else SQLite.
+pub async fn fresh_database(kind: &str) -> Scratch {
     let id = format!(
         "{}_{}",
         std::process::id(),
@@ -41,11 +94,17 @@ pub async fn fresh_database(kind: &str) -> String {
             .await
             .expect("create the database");
         let (prefix, _) = base.rsplit_once('/').expect("a database path");
-        format!("{prefix}/{name}")
+        Scratch {
+            url: format!("{prefix}/{name}"),
+            made: Made::Database { server: base, name },
+        }
     } else {
         let dir = std::env::temp_dir().join(format!("rekey-load-{id}"));
         std::fs::create_dir_all(&dir).unwrap();
-        format!("sqlite://{}/rekey.db", dir.display())
+        Scratch {
+            url: format!("sqlite://{}/rekey.db", dir.display()),
+            made: Made::Directory(dir),
+        }
     }
 }
 
