@@ -189,9 +189,18 @@ pub async fn recover_password(password: String, confirm: String) -> Result<(), A
     let Some(token) = cookie(backend::recovery::COOKIE) else {
         return answer(backend::recovery::RecoveryError::NoFlow);
     };
-    match backend::recovery::set_password(&state, &token, &password, &confirm).await {
-        Ok(user_id) => {
-            crate::ssr::remember_device(&state, &user_id).await;
+    let device = cookie(backend::devices::COOKIE);
+    match backend::recovery::set_password_on_device(
+        &state,
+        &token,
+        &password,
+        &confirm,
+        device.as_deref(),
+    )
+    .await
+    {
+        Ok(set) => {
+            crate::ssr::set_cookie(&backend::devices::cookie_header(&state, &set.device));
             leptos_axum::redirect(Step::Done.path());
             Ok(())
         }

@@ -33,6 +33,10 @@ const WARM_UP: Duration = Duration::from_millis(500);
 /// The counted part of each ceiling measure (after its own warm-up of a quarter second).
 const CEILING: Duration = Duration::from_secs(2);
 const PAGE_REQUESTS: usize = 2_000;
+/// Accounts whose passwords the reset rounds set, and the flows prepared for each round: more
+/// than a round can use at this machine's ceiling (~140 hashes/s for 3.5 s).
+const RESET_ACCOUNTS: usize = 100;
+const RESET_WAVES: usize = 7;
 
 fn kb(bytes: u64) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
@@ -244,24 +248,53 @@ fn argon2_ceiling(url: &str) -> f64 {
     out.trim().parse().expect("hashes per second")
 }
 
-/// Sign-ins with the right password from `CONCURRENCY` connections for `ROUND`, and meanwhile
-/// one connection loading a page: sign-ins per second, their latencies, the page's, and the
-/// failures. The rate counts the sign-ins answered between `WARM_UP` after the start and the
-/// end of the round (a steady-state rate, like the ceiling's); the latencies are all of them.
-async fn sign_ins(port: u16) -> (f64, Latencies, Latencies, u64) {
+/// What a round keeps the hashing pool busy with.
+#[derive(Clone)]
+enum Work {
+    /// Sign-ins with the right password.
+    SignIn,
+    /// New passwords (this one) set with flows at the password step, each flow used once.
+    Reset(Arc<Mutex<Vec<String>>>, String),
+}
+
+/// `work` from `CONCURRENCY` connections for `ROUND`, and meanwhile one connection loading a
+/// page: requests per second, their latencies, the page's, and the failures (a reset round
+/// that runs out of prepared flows counts the missing ones as failures). The rate counts the
+/// requests answered between `WARM_UP` after the start and the end of the round (a
+/// steady-state rate, like the ceiling's); the latencies are all of them.
+async fn saturate(port: u16, work: Work) -> (f64, Latencies, Latencies, u64) {
     let open = Instant::now() + WARM_UP;
     let until = open + ROUND;
-    let signers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
+    let workers: Vec<_> = (0..CONCURRENCY)
+        .map(|w| {
+            let work = work.clone();
             tokio::spawn(async move {
                 let mut c = Client::connect(port).await.expect("connect");
                 let (mut l, mut errors, mut counted) = (Latencies::default(), 0u64, 0u64);
-                let mut n = 0;
+                let mut n = w * 1_000_000;
                 while Instant::now() < until {
                     n += 1;
-                    let form = format!("email=known{}%40example.com&password={PW}", n % ACCOUNTS);
+                    let (path, cookie, form) = match &work {
+                        Work::SignIn => (
+                            "/api/login",
+                            String::new(),
+                            format!("email=known{}%40example.com&password={PW}", n % ACCOUNTS),
+                        ),
+                        Work::Reset(flows, password) => {
+                            let Some(cookie) = flows.lock().unwrap().pop() else {
+                                errors += 1;
+                                break;
+                            };
+                            c.forwarded = shopper(n);
+                            (
+                                "/api/recover_password",
+                                cookie,
+                                format!("password={password}&confirm={password}"),
+                            )
+                        }
+                    };
                     let t = Instant::now();
-                    match c.send("POST", "/api/login", "", &form).await {
+                    match c.send("POST", path, &cookie, &form).await {
                         Ok(a) if a.status == 200 => {
                             l.add(t.elapsed());
                             let at = Instant::now();
@@ -288,7 +321,7 @@ async fn sign_ins(port: u16) -> (f64, Latencies, Latencies, u64) {
         l
     });
     let (mut all, mut errors, mut counted) = (Latencies::default(), 0, 0);
-    for s in signers {
+    for s in workers {
         let (l, e, c) = s.await.unwrap();
         all.merge(&l);
         errors += e;
@@ -296,6 +329,121 @@ async fn sign_ins(port: u16) -> (f64, Latencies, Latencies, u64) {
     }
     let rate = counted as f64 / ROUND.as_secs_f64();
     (rate, all, page.await.unwrap(), errors)
+}
+
+/// `waves` flows at the password step for each of the `RESET_ACCOUNTS` accounts, as a shopper
+/// gets there: "start recovery", "send code", the code from the e-mail (read from the dev
+/// outbox), "check". A wave has one flow per account, so that the newest code e-mailed to an
+/// address is its flow's. Returns the flows' cookies.
+async fn prepare_resets(port: u16, url: &str, waves: usize) -> Vec<String> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut mail = sqlx::AnyConnection::connect(url).await.expect("connect");
+    let (mut seen,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM dev_mailbox")
+        .fetch_one(&mut mail)
+        .await
+        .expect("read the development outbox");
+    let mut ready = Vec::with_capacity(waves * RESET_ACCOUNTS);
+    for wave in 0..waves {
+        // Start and send, each account's flow from a network of its own.
+        let on_their_way = each_account(port, move |mut c, i| async move {
+            c.forwarded = shopper(wave * RESET_ACCOUNTS + i);
+            let form = format!("email=reset{i}%40example.com");
+            let a = c.send("POST", "/api/recover_start", "", &form).await;
+            let cookie = a
+                .ok()
+                .filter(|a| a.status == 200)
+                .and_then(|a| {
+                    a.set_cookie
+                        .into_iter()
+                        .find(|c| c.starts_with("rekey_recovery="))
+                })
+                .expect("a recovery flow");
+            let sent = c.send("POST", "/api/recover_send", &cookie, "").await;
+            assert_eq!(sent.map(|a| a.status), Ok(200), "send code");
+            (c, cookie)
+        })
+        .await;
+        // The codes, from the e-mails as they are delivered ("123456 is your … code").
+        let mut codes = std::collections::HashMap::new();
+        let waiting = Instant::now();
+        while codes.len() < RESET_ACCOUNTS {
+            assert!(
+                waiting.elapsed() < Duration::from_secs(30),
+                "only {} of {RESET_ACCOUNTS} codes arrived",
+                codes.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT seq, recipient, subject FROM dev_mailbox WHERE seq > $1 ORDER BY seq",
+            )
+            .bind(seen)
+            .fetch_all(&mut mail)
+            .await
+            .expect("read the development outbox");
+            for (seq, recipient, subject) in rows {
+                seen = seen.max(seq);
+                let code = subject.split(' ').next().unwrap_or_default();
+                if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+                    codes.insert(recipient, code.to_string());
+                }
+            }
+        }
+        let codes = Arc::new(codes);
+        let on_their_way = Arc::new(on_their_way);
+        let checked = each_account(port, move |mut c, i| {
+            let (codes, cookies) = (codes.clone(), on_their_way.clone());
+            async move {
+                c.forwarded = shopper(wave * RESET_ACCOUNTS + i);
+                let code = &codes[&format!("reset{i}@example.com")];
+                let a = c
+                    .send(
+                        "POST",
+                        "/api/recover_check",
+                        &cookies[i],
+                        &format!("code={code}"),
+                    )
+                    .await;
+                assert_eq!(a.map(|a| a.status), Ok(200), "check the code");
+                (c, cookies[i].clone())
+            }
+        })
+        .await;
+        ready.extend(checked);
+    }
+    mail.close().await.ok();
+    ready
+}
+
+/// Runs `step` once for each reset account (`reset{i}`), from `CONCURRENCY` connections (each
+/// step gets the connection and hands it back); returns what it returned, in account order.
+async fn each_account<F, Fut, T>(port: u16, step: F) -> Vec<T>
+where
+    F: Fn(Client, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (Client, T)> + Send,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|w| {
+            let step = step.clone();
+            tokio::spawn(async move {
+                let mut c = Client::connect(port).await.expect("connect");
+                let mut out = Vec::new();
+                for i in (w..RESET_ACCOUNTS).step_by(CONCURRENCY) {
+                    let (back, t) = step(c, i).await;
+                    c = back;
+                    out.push((i, t));
+                }
+                out
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(RESET_ACCOUNTS);
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, t)| t).collect()
 }
 
 /// Waits (at most two minutes) until the server's outbox has nothing left to deliver; returns
@@ -389,15 +537,31 @@ async fn main() {
         Some(brotli_total <= 250_000),
     );
 
+    // `BENCH_ONLY=recovery` (pages, start, send), `sign-in` or `reset` runs only those phases
+    // (for trying a change to them quickly).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let database = fresh_database(&db_kind).await;
     let url = &database.url;
-    for i in 0..ACCOUNTS {
-        let email = format!("known{i}@example.com");
+    let mut accounts: Vec<String> = (0..ACCOUNTS).map(|i| format!("known{i}")).collect();
+    if only.is_empty() || only == "reset" {
+        accounts.extend((0..RESET_ACCOUNTS).map(|i| format!("reset{i}")));
+    }
+    // One `server user create` per account: the first alone (it also migrates the fresh
+    // database), the others two at a time (each hashes a password).
+    let create = |name: &String| {
+        let email = format!("{name}@example.com");
         server_command(
             url,
             &["user", "create", "--email", &email, "--password", PW],
         );
-    }
+    };
+    create(&accounts[0]);
+    let rest = &accounts[1..];
+    std::thread::scope(|s| {
+        for half in rest.chunks(rest.len().div_ceil(2)) {
+            s.spawn(move || half.iter().for_each(create));
+        }
+    });
     let server = Server::start(
         url,
         &[
@@ -414,10 +578,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle, idle_mapped) = (server.rss_mib(), server.mapped_database_mib());
 
-    // `BENCH_ONLY=recovery` or `BENCH_ONLY=sign-in` runs only those phases (for trying a change
-    // to them quickly).
-    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    if only != "sign-in" {
+    if only.is_empty() || only == "recovery" {
         for path in ["/login", "/recover"] {
             let (head, full) = pages(server.port, path).await;
             t.row(
@@ -500,104 +661,132 @@ async fn main() {
             load::thread_cpu_secs(std::process::id(), ""),
         ]
     };
-    let mut ceilings = vec![argon2_ceiling(url)];
-    let (mut signin, mut page, mut errors) = (Latencies::default(), Latencies::default(), 0);
-    // Per round: sign-ins per second, the mean ceiling around them, each part's share of the
-    // machine, and the hashing threads' CPU per sign-in.
-    let (mut rates, mut around, mut parts, mut per_hash) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        let (before, started) = (cpu(&server), Instant::now());
-        let (rate, l, p, e) = sign_ins(server.port).await;
-        let machine = started.elapsed().as_secs_f64() * cores as f64;
-        let used: Vec<f64> = cpu(&server)
-            .iter()
-            .zip(before)
-            .map(|(a, b)| a - b)
-            .collect();
-        parts.push(used.iter().map(|u| u / machine).collect::<Vec<_>>());
-        per_hash.push(used[0] / (l.0.len() as u64 + e) as f64);
-        drain(url).await; // the new-sign-in notices
-        ceilings.push(argon2_ceiling(url));
-        around.push((ceilings[ceilings.len() - 2] + ceilings[ceilings.len() - 1]) / 2.0);
-        rates.push(rate);
-        signin.merge(&l);
-        page.merge(&p);
-        errors += e;
-    }
-    let shares: Vec<f64> = rates.iter().zip(&around).map(|(r, c)| r / c).collect();
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let list = |v: &[f64], scale: f64| {
-        v.iter()
-            .map(|x| format!("{:.0}", x * scale))
-            .collect::<Vec<_>>()
-            .join(" / ")
+    // Sign-ins, then password resets: each keeps the hashing pool busy with one hash a request.
+    let phases: &[&str] = match only.as_str() {
+        "sign-in" => &["sign-in"],
+        "reset" => &["reset"],
+        _ => &["sign-in", "reset"],
     };
-    let part = |i: usize| parts.iter().map(|p| p[i]).collect::<Vec<_>>();
-    let share = mean(&shares);
-    t.row(
-        "argon2id ceiling around each sign-in round (same parameters, all cores, tight loop)",
-        format!("{} hashes/s", list(&ceilings, 1.0)),
-        "",
-        None,
-    );
-    t.row(
-        "sign-in, right password: requests/s per round; p50 / p99",
-        format!(
-            "{}/s; {} ({errors} errors)",
-            list(&rates, 1.0),
-            p50_p99(&signin)
-        ),
-        "",
-        None,
-    );
-    t.row(
-        "sign-ins / argon2id ceiling around them, per round; their mean",
-        format!("{} %; {:.1} %", list(&shares, 100.0), share * 100.0),
-        "≥ 90 %",
-        Some(share >= 0.9),
-    );
-    t.row(
-        "hashing threads' share of the CPU during each round",
-        format!("{} %", list(&part(0), 100.0)),
-        "",
-        None,
-    );
-    t.row(
-        "the rest of the CPU during the rounds: request threads / database / load generator",
-        format!(
-            "{:.1} / {:.1} / {:.1} %",
-            mean(&part(1)) * 100.0,
-            mean(&part(2)) * 100.0,
-            mean(&part(3)) * 100.0
-        ),
-        "",
-        None,
-    );
-    t.row(
-        "CPU per hash: in the sign-ins vs in the ceiling loop, per round",
-        per_hash
-            .iter()
-            .zip(around.iter().map(|c| cores as f64 / c))
-            .map(|(signing, ceiling)| {
-                format!(
-                    "{:.1} vs {:.1} ms ({:+.0} %)",
-                    signing * 1e3,
-                    ceiling * 1e3,
-                    (signing / ceiling - 1.0) * 100.0
+    for &phase in phases {
+        let mut ceilings = vec![argon2_ceiling(url)];
+        let (mut done, mut page, mut errors) = (Latencies::default(), Latencies::default(), 0);
+        // Per round: requests per second, the mean ceiling around them, each part's share of
+        // the machine, and the hashing threads' CPU per request.
+        let (mut rates, mut around, mut parts, mut per_hash) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let work = if phase == "reset" {
+                // Flows brought to the password step first, outside the round.
+                let flows = prepare_resets(server.port, url, RESET_WAVES).await;
+                drain(url).await;
+                Work::Reset(
+                    Arc::new(Mutex::new(flows)),
+                    format!("Marigold{round}Lantern"),
                 )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        "",
-        None,
-    );
-    t.row(
-        "`/login` p99 while sign-ins saturate the pool",
-        format!("{:.2} ms", page.quantile_ms(0.99)),
-        "≤ 20 ms",
-        Some(page.quantile_ms(0.99) <= 20.0),
-    );
+            } else {
+                Work::SignIn
+            };
+            let (before, started) = (cpu(&server), Instant::now());
+            let (rate, l, p, e) = saturate(server.port, work).await;
+            let machine = started.elapsed().as_secs_f64() * cores as f64;
+            let used: Vec<f64> = cpu(&server)
+                .iter()
+                .zip(before)
+                .map(|(a, b)| a - b)
+                .collect();
+            parts.push(used.iter().map(|u| u / machine).collect::<Vec<_>>());
+            per_hash.push(used[0] / (l.0.len() as u64 + e) as f64);
+            drain(url).await; // the new-sign-in and password-changed notices
+            ceilings.push(argon2_ceiling(url));
+            around.push((ceilings[ceilings.len() - 2] + ceilings[ceilings.len() - 1]) / 2.0);
+            rates.push(rate);
+            done.merge(&l);
+            page.merge(&p);
+            errors += e;
+        }
+        let shares: Vec<f64> = rates.iter().zip(&around).map(|(r, c)| r / c).collect();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let list = |v: &[f64], scale: f64| {
+            v.iter()
+                .map(|x| format!("{:.0}", x * scale))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        let part = |i: usize| parts.iter().map(|p| p[i]).collect::<Vec<_>>();
+        let share = mean(&shares);
+        let (what, many) = match phase {
+            "reset" => (
+                "password reset (flow at the new-password step), new password",
+                "resets",
+            ),
+            _ => ("sign-in, right password", "sign-ins"),
+        };
+        t.row(
+            &format!("argon2id ceiling around each {phase} round (same parameters, all cores, tight loop)"),
+            format!("{} hashes/s", list(&ceilings, 1.0)),
+            "",
+            None,
+        );
+        t.row(
+            &format!("{what}: requests/s per round; p50 / p99"),
+            format!(
+                "{}/s; {} ({errors} errors)",
+                list(&rates, 1.0),
+                p50_p99(&done)
+            ),
+            "",
+            None,
+        );
+        t.row(
+            &format!("{many} / argon2id ceiling around them, per round; their mean"),
+            format!("{} %; {:.1} %", list(&shares, 100.0), share * 100.0),
+            "≥ 90 %",
+            Some(share >= 0.9),
+        );
+        t.row(
+            &format!("hashing threads' share of the CPU during each {phase} round"),
+            format!("{} %", list(&part(0), 100.0)),
+            "",
+            None,
+        );
+        t.row(
+            &format!(
+                "the rest of the CPU during the {phase} rounds: request threads / database / load generator"
+            ),
+            format!(
+                "{:.1} / {:.1} / {:.1} %",
+                mean(&part(1)) * 100.0,
+                mean(&part(2)) * 100.0,
+                mean(&part(3)) * 100.0
+            ),
+            "",
+            None,
+        );
+        t.row(
+            &format!("CPU per hash: in the {many} vs in the ceiling loop, per round"),
+            per_hash
+                .iter()
+                .zip(around.iter().map(|c| cores as f64 / c))
+                .map(|(working, ceiling)| {
+                    format!(
+                        "{:.1} vs {:.1} ms ({:+.0} %)",
+                        working * 1e3,
+                        ceiling * 1e3,
+                        (working / ceiling - 1.0) * 100.0
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            "",
+            None,
+        );
+        t.row(
+            &format!("`/login` p99 while {many} saturate the pool"),
+            format!("{:.2} ms", page.quantile_ms(0.99)),
+            "≤ 20 ms",
+            Some(page.quantile_ms(0.99) <= 20.0),
+        );
+    }
     let (end, end_mapped) = (server.rss_mib(), server.mapped_database_mib());
     let of_it = |mapped: f64| format!("{mapped:.1} MB of it the database file's memory map");
     t.row(

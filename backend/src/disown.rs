@@ -12,7 +12,6 @@ use crate::db::{col, Batch};
 use crate::recovery::{self, Started};
 use crate::sessions;
 use crate::state::AppState;
-use sqlx::AnyConnection;
 
 /// How long an e-mailed link works.
 pub const LIFETIME_SECS: i64 = 7 * 86_400;
@@ -52,21 +51,7 @@ pub struct Secured {
     pub flow: Option<Started>,
 }
 
-/// Creates a link about `event` for `user_id` inside the caller's transaction; returns its URL.
-pub(crate) async fn issue(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    user_id: &str,
-    event: &str,
-    now: i64,
-) -> Result<String, sqlx::Error> {
-    let mut batch = Batch::new();
-    let link = issue_into(&mut batch, state, user_id, event, now);
-    batch.run(conn).await?;
-    Ok(link)
-}
-
-/// [`issue`] as one statement of `batch`; returns the link.
+/// Creates a link about `event` for `user_id` as one statement of `batch`; returns its URL.
 pub(crate) fn issue_into(
     batch: &mut Batch,
     state: &AppState,

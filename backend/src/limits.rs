@@ -131,12 +131,17 @@ pub async fn count_in(
 
 /// Forgets the events for `subject` (after a successful sign-in).
 pub async fn clear(db: &Db, kind: &str, subject: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2")
-        .bind(kind)
-        .bind(subject)
-        .execute(&mut *db.writing().await?)
-        .await?;
-    Ok(())
+    let mut batch = Batch::new();
+    clear_into(&mut batch, kind, subject);
+    batch.run(&mut *db.writing().await?).await.map(drop)
+}
+
+/// [`clear`] as one statement of `batch`.
+pub fn clear_into(batch: &mut Batch, kind: &str, subject: &str) {
+    batch.push(
+        "DELETE FROM attempts WHERE kind = $1 AND subject = $2",
+        vec![kind.into(), subject.into()],
+    );
 }
 
 /// Deletes events older than any window looks back (run by the background sender).

@@ -622,15 +622,53 @@ pub async fn check_code_on_device(
     Ok(next)
 }
 
-/// Sets the new password with the flow's single-use grant: hashes it, revokes every session of
-/// the account, spends the flow, queues "your password was changed" and writes the audit log.
-/// Returns the account's id (to remember this browser for it).
+/// A new password set from a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordSet {
+    /// Whose password it is.
+    pub user_id: String,
+    /// The device cookie's value: the browser is remembered for the account from now on.
+    pub device: String,
+}
+
+/// Sets the new password with the flow's single-use grant from a caller that is not a browser
+/// (tests, tools): see [`set_password_on_device`]. Returns the account's id.
 pub async fn set_password(
     state: &AppState,
     token: &str,
     password: &str,
     confirm: &str,
 ) -> Result<String, RecoveryError> {
+    Ok(reset(state, token, password, confirm, None).await?.0)
+}
+
+/// Sets the new password with the flow's single-use grant: hashes it, revokes every session of
+/// the account, spends the flow, queues "your password was changed", writes the audit log,
+/// forgets earlier sign-in failures and remembers the browser (device cookie `device`, if it
+/// has one) for the account.
+pub async fn set_password_on_device(
+    state: &AppState,
+    token: &str,
+    password: &str,
+    confirm: &str,
+    device: Option<&str>,
+) -> Result<PasswordSet, RecoveryError> {
+    let (user_id, device) = reset(state, token, password, confirm, Some(device)).await?;
+    Ok(PasswordSet {
+        user_id,
+        device: device.unwrap_or_default(),
+    })
+}
+
+/// The reset itself; `browser` is `Some` (holding its device cookie, if any) when a browser is
+/// to be remembered, and the device cookie's value comes back with the account's id.
+async fn reset(
+    state: &AppState,
+    token: &str,
+    password: &str,
+    confirm: &str,
+    browser: Option<Option<&str>>,
+) -> Result<(String, Option<String>), RecoveryError> {
     let cfg = &state.config;
     let id_hash = token_hash(token);
     let now = state.clock.now();
@@ -652,44 +690,47 @@ pub async fn set_password(
     }
     let hash = state.hasher.hash(password).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin_write().await?;
-    // Single use: only the request that moves the flow from Password to Done goes on.
-    let spent = sqlx::query(
+    // Every write in one batch, one turn of the write lock (on SQLite one query with its BEGIN
+    // and COMMIT). Single use: the first statement moves the flow from Password to Done; when
+    // another request spent the grant first it changes no row, and nothing of the batch stays.
+    let mut batch = Batch::new();
+    batch.push_changing(
         "UPDATE recovery_flows SET step = $1, grant_expires_at = NULL \
          WHERE id_hash = $2 AND step = $3 AND grant_expires_at > $4",
-    )
-    .bind(Step::Done.as_str())
-    .bind(&id_hash)
-    .bind(Step::Password.as_str())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if spent != 1 {
-        return Err(RecoveryError::OutOfOrder { step: Step::Done });
-    }
-    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-        .bind(&hash)
-        .bind(now)
-        .bind(&user_id)
-        .execute(&mut *tx)
-        .await?;
-    let ended = sessions::revoke_all(&mut tx, &user_id).await?;
+        vec![
+            Step::Done.as_str().into(),
+            (&id_hash).into(),
+            Step::Password.as_str().into(),
+            now.into(),
+        ],
+    );
+    batch.push(
+        "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+        vec![hash.into(), now.into(), (&user_id).into()],
+    );
+    sessions::revoke_all_into(&mut batch, &user_id);
     let wasnt_me =
-        crate::disown::issue(&mut tx, state, &user_id, event::PASSWORD_RESET, now).await?;
+        crate::disown::issue_into(&mut batch, state, &user_id, event::PASSWORD_RESET, now);
     let notice = mail::PASSWORD_CHANGED.render(
         email.as_str(),
         flow.lang,
         &[("shop", &cfg.shop_name), ("wasnt_me_url", &wasnt_me)],
     );
-    outbox::enqueue(&mut tx, &notice, now).await?;
-    activity::record_for_flow(&mut tx, &id_hash, event::PASSWORD_RESET, None, now).await?;
-    tx.commit().await?;
+    outbox::enqueue_into(&mut batch, &notice, now);
+    activity::record_for_flow_into(&mut batch, &id_hash, event::PASSWORD_RESET, None, now);
     // The owner proved control of the mailbox: earlier sign-in failures no longer count.
     let login_subject = state.secret.mac("login-account", &[email.key().as_bytes()]);
-    limits::clear(&state.db, kind::LOGIN_FAIL_ACCOUNT, &login_subject).await?;
-    tracing::info!(email = %email.masked(), sessions_ended = ended, "password reset");
-    Ok(user_id)
+    limits::clear_into(&mut batch, kind::LOGIN_FAIL_ACCOUNT, &login_subject);
+    let device =
+        browser.map(|cookie| crate::devices::remember_into(&mut batch, state, cookie, &user_id));
+    match state.db.write_all(batch).await {
+        Err(sqlx::Error::RowNotFound) => {
+            return Err(RecoveryError::OutOfOrder { step: Step::Done })
+        }
+        written => written?,
+    }
+    tracing::info!(email = %email.masked(), "password reset");
+    Ok((user_id, device))
 }
 
 /// The keyed name of a client network in recovery counters and challenges.

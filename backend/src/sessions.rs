@@ -168,11 +168,17 @@ pub async fn revoke(state: &AppState, token: &str) -> Result<(), sqlx::Error> {
 
 /// Ends every session of a user (sign out everywhere, password reset); returns how many.
 pub async fn revoke_all(conn: &mut AnyConnection, user_id: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    let mut batch = Batch::new();
+    revoke_all_into(&mut batch, user_id);
+    batch.run(conn).await
+}
+
+/// [`revoke_all`] as one statement of `batch` (a password reset ends them with its other writes).
+pub fn revoke_all_into(batch: &mut Batch, user_id: &str) {
+    batch.push(
+        "DELETE FROM sessions WHERE user_id = $1",
+        vec![user_id.into()],
+    );
 }
 
 /// The `Set-Cookie` value that stores `token`.

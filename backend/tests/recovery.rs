@@ -5,6 +5,7 @@ mod support;
 
 use backend::accounts::{self, LoginError};
 use backend::crypto::token_hash;
+use backend::devices;
 use backend::outbox::{self, DevOutbox};
 use backend::recovery::{self, RecoveryError, Started};
 use backend::sessions;
@@ -27,6 +28,7 @@ on_both_databases!(
     one_right_code_racing_wins_once,
     racing_sends_stay_within_the_limits,
     grant_is_single_use_and_expires,
+    a_reset_forgets_sign_in_failures_and_remembers_the_browser,
     flows_expire_and_one_per_browser,
     steps_out_of_order_are_refused,
     network_limits_hold,
@@ -526,14 +528,23 @@ async fn one_right_code_racing_wins_once(fx: Fixture) {
         }
     }
     assert_eq!(changed, 1);
-    assert_eq!(
-        count(
-            &state,
-            "SELECT COUNT(*) FROM audit_log WHERE event = 'password_reset'"
-        )
-        .await,
-        1
-    );
+    // The loser's writes all went with its spent grant: one event, one notice, one link.
+    for (what, sql) in [
+        (
+            "event",
+            "SELECT COUNT(*) FROM audit_log WHERE event = 'password_reset'",
+        ),
+        (
+            "notice",
+            "SELECT COUNT(*) FROM outbox WHERE subject LIKE '%password was changed%'",
+        ),
+        (
+            "link",
+            "SELECT COUNT(*) FROM disown_tokens WHERE event = 'password_reset'",
+        ),
+    ] {
+        assert_eq!(count(&state, sql).await, 1, "one {what}");
+    }
 }
 
 /// "Send code" plans its write from a read taken outside the write lock; racing sends must
@@ -615,6 +626,47 @@ async fn grant_is_single_use_and_expires(fx: Fixture) {
     assert!(accounts::login(&state, "lin@example.com", NEW_PW, NET)
         .await
         .is_ok());
+}
+
+/// A reset proves control of the mailbox: the address's sign-in failures stop counting (a
+/// locked account opens), and the browser that reset it is remembered for the account, all in
+/// the reset's one write.
+async fn a_reset_forgets_sign_in_failures_and_remembers_the_browser(fx: Fixture) {
+    let state = fx
+        .state(&[("LOGIN_LOCK_AFTER", "3"), ("SLIDER_POLICY", "never")])
+        .await;
+    accounts::create_user(&state, "lin@example.com", PW, "")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let _ = accounts::login(&state, "lin@example.com", "Wrong1Password", NET).await;
+    }
+    let elsewhere = "203.0.113.0/24";
+    assert!(matches!(
+        accounts::login(&state, "lin@example.com", PW, elsewhere).await,
+        Err(LoginError::Locked { .. })
+    ));
+    let (token, code) = started_with_code(&state, "lin@example.com").await;
+    recovery::check_code(&state, &token, &code.unwrap(), NET)
+        .await
+        .unwrap();
+    let set = recovery::set_password_on_device(&state, &token, NEW_PW, NEW_PW, None)
+        .await
+        .unwrap();
+    let mut conn = state.db.pool().acquire().await.unwrap();
+    assert!(
+        devices::is_known(&state, &mut conn, Some(&set.device), &set.user_id)
+            .await
+            .unwrap(),
+        "the browser is remembered"
+    );
+    drop(conn);
+    assert!(
+        accounts::login(&state, "lin@example.com", NEW_PW, elsewhere)
+            .await
+            .is_ok(),
+        "the failures before the reset no longer lock the account"
+    );
 }
 
 async fn flows_expire_and_one_per_browser(fx: Fixture) {

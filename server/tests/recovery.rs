@@ -135,6 +135,10 @@ async fn no_enumeration_at_any_step(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.cookie("rekey_device").is_some(),
+        "the browser that set the password is remembered"
+    );
     let r = known.page("/recover/done").await;
     assert!(r.body.contains("Your password was changed"), "{}", r.body);
     let r = app
