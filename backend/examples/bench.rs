@@ -33,8 +33,9 @@ const WARM_UP: Duration = Duration::from_millis(500);
 /// The counted part of each ceiling measure (after its own warm-up of a quarter second).
 const CEILING: Duration = Duration::from_secs(2);
 const PAGE_REQUESTS: usize = 2_000;
-/// Accounts whose passwords the reset rounds set, and the flows prepared for each round: more
-/// than a round can use at this machine's ceiling (~140 hashes/s for 3.5 s).
+/// Accounts whose passwords the reset rounds set, and the flows prepared for each round (in
+/// waves of one per account): more than a round can use at this machine's ceiling (~140
+/// hashes/s for 3.5 s).
 const RESET_ACCOUNTS: usize = 100;
 const RESET_WAVES: usize = 7;
 
@@ -668,6 +669,16 @@ async fn main() {
         _ => &["sign-in", "reset"],
     };
     for &phase in phases {
+        // The reset rounds' flows, brought to the password step before the first ceiling (their
+        // grants last 15 minutes), so that each round sits between its two ceilings with only
+        // the outbox's drain between, as the sign-in rounds do.
+        let mut prepared = if phase == "reset" {
+            let flows = prepare_resets(server.port, url, RESET_WAVES * ROUNDS).await;
+            drain(url).await;
+            flows
+        } else {
+            Vec::new()
+        };
         let mut ceilings = vec![argon2_ceiling(url)];
         let (mut done, mut page, mut errors) = (Latencies::default(), Latencies::default(), 0);
         // Per round: requests per second, the mean ceiling around them, each part's share of
@@ -676,9 +687,7 @@ async fn main() {
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             let work = if phase == "reset" {
-                // Flows brought to the password step first, outside the round.
-                let flows = prepare_resets(server.port, url, RESET_WAVES).await;
-                drain(url).await;
+                let flows = prepared.split_off(prepared.len() - RESET_WAVES * RESET_ACCOUNTS);
                 Work::Reset(
                     Arc::new(Mutex::new(flows)),
                     format!("Marigold{round}Lantern"),
