@@ -5,9 +5,9 @@
 //! Starts the release server on a fresh database and measures, over loopback: the size of the
 //! WebAssembly and JS, time to first byte and full render of two pages, "start recovery" and
 //! "send code" at a fixed concurrency for a known and an unknown address (interleaved), the
-//! machine's argon2id ceiling next to sign-ins per second, a cheap page's p99 while sign-ins
-//! saturate the hashing pool, and the server's memory. Prints the table and writes it to
-//! `out.md` (`make bench` uses `bench/latest.md`). Asserts nothing.
+//! machine's argon2id ceiling next to sign-ins and password resets per second, a cheap page's
+//! p99 while they saturate the hashing pool, and the server's memory. Prints the table and
+//! writes it to `out.md` (`make bench` uses `bench/latest.md`). Asserts nothing.
 
 #[path = "load/mod.rs"]
 mod load;
