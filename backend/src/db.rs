@@ -660,6 +660,9 @@ impl From<Option<i64>> for Value {
 pub struct Batch {
     statements: Vec<Statement>,
     independent: bool,
+    /// Begun [independent](Self::independent) with its [guarded](Self::push_changing)
+    /// statements first: the others are still independent of each other.
+    independent_after_guards: bool,
     /// Keys of [`Batch::serialized_on`].
     locks: Vec<String>,
 }
@@ -731,12 +734,18 @@ impl Batch {
     /// [`WriteTx::commit_with`] nothing of it stays. For a write planned from a read taken
     /// outside the write lock: its conditions say "the rows are still as read", and a stale
     /// read fails instead of writing. The batch is then no longer
-    /// [independent](Self::independent): the statements after it count on its outcome.
+    /// [independent](Self::independent): the statements after it count on its outcome. A batch
+    /// begun independent whose guarded statements come first keeps the rest independent of each
+    /// other: on PostgreSQL the guarded statements then run one by one and the rest as one
+    /// statement (two round trips and the transaction's two instead of one per statement).
     pub fn push_changing(
         &mut self,
         sql: impl Into<Cow<'static, str>>,
         values: Vec<Value>,
     ) -> &mut Self {
+        if self.independent && self.statements.iter().all(|s| s.must_change) {
+            self.independent_after_guards = true;
+        }
         self.statements.push(Statement {
             must_change: true,
             ..Statement::new(sql, values)
@@ -751,6 +760,17 @@ impl Batch {
         let sqlite = conn.backend_name() == "SQLite";
         if !sqlite {
             advisory_locks(conn, self.locks).await?;
+        }
+        if !sqlite && self.independent_after_guards {
+            let mut guarded = self.statements;
+            let rest = guarded.split_off(guarded.iter().take_while(|s| s.must_change).count());
+            let changed = Batch::one_by_one(conn, guarded).await?;
+            let rest = Batch {
+                statements: rest,
+                independent: true,
+                ..Batch::default()
+            };
+            return Ok(changed + Box::pin(rest.run(conn)).await?);
         }
         if self.statements.len() > 1 && (sqlite || self.independent) {
             let mut values = Vec::new();
@@ -786,8 +806,16 @@ impl Batch {
                 Err(e) => Err(e),
             };
         }
+        Batch::one_by_one(conn, self.statements).await
+    }
+
+    /// Runs `statements` one at a time; returns the rows they changed in all.
+    async fn one_by_one(
+        conn: &mut sqlx::AnyConnection,
+        statements: Vec<Statement>,
+    ) -> Result<u64, sqlx::Error> {
         let mut changed = 0;
-        for statement in self.statements {
+        for statement in statements {
             let rows = bind_all(
                 sqlx::query(sqlx::AssertSqlSafe(statement.sql.into_owned())),
                 statement.values,

@@ -693,7 +693,8 @@ async fn reset(
     // Every write in one batch, one turn of the write lock (on SQLite one query with its BEGIN
     // and COMMIT). Single use: the first statement moves the flow from Password to Done; when
     // another request spent the grant first it changes no row, and nothing of the batch stays.
-    let mut batch = Batch::new();
+    // The others touch rows none of them reads (on PostgreSQL one statement after the first).
+    let mut batch = Batch::independent();
     batch.push_changing(
         "UPDATE recovery_flows SET step = $1, grant_expires_at = NULL \
          WHERE id_hash = $2 AND step = $3 AND grant_expires_at > $4",

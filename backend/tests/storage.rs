@@ -28,6 +28,7 @@ on_both_databases!(
     a_group_settles_each_message_by_its_answer,
     an_independent_batch_lands_whole_or_not_at_all,
     a_batch_whose_required_change_finds_no_row_writes_nothing,
+    an_independent_batch_behind_its_guard_lands_whole_or_not_at_all,
     migrations_and_dev_secret_survive_restart,
     flows_stored_before_migration_9_come_through_it,
     signup_mails_per_address_are_bounded,
@@ -189,6 +190,74 @@ async fn an_independent_batch_lands_whole_or_not_at_all(fx: Fixture) {
         .collect();
     kept.sort();
     assert_eq!(kept, ["five", "one", "three", "two"]);
+}
+
+/// A batch begun independent with its guarded statement first (on PostgreSQL the guard, then
+/// the rest as one statement, in one transaction) is still all or nothing: a stale guard writes
+/// nothing, a later statement that fails takes the guard's change back, and a fresh one lands
+/// whole.
+async fn an_independent_batch_behind_its_guard_lands_whole_or_not_at_all(fx: Fixture) {
+    let state = fx.state(&[]).await;
+    let insert = |batch: &mut backend::db::Batch, id: &str| {
+        batch.push(
+            "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
+             VALUES ($1, 'email', $2, 'Hello', '', '', 0)",
+            vec![id.into(), format!("{id}@example.com").into()],
+        );
+    };
+    let guarded = |subject: &str, ids: &[&str]| {
+        let mut batch = backend::db::Batch::independent();
+        batch.push_changing(
+            "UPDATE dev_mailbox SET subject = 'Seen' WHERE id = 'first' AND subject = $1",
+            vec![subject.into()],
+        );
+        for id in ids {
+            insert(&mut batch, id);
+        }
+        batch
+    };
+    let mut first = backend::db::Batch::new();
+    insert(&mut first, "first");
+    state.db.write_all(first).await.unwrap();
+    let kept = || async {
+        let mut kept: Vec<(String, String)> = outbox::dev_messages(&state.db, None, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.id, m.subject))
+            .collect();
+        kept.sort();
+        kept
+    };
+    let hello = |id: &str| (id.to_string(), "Hello".to_string());
+
+    assert!(matches!(
+        state
+            .db
+            .write_all(guarded("Goodbye", &["stale-a", "stale-b"]))
+            .await,
+        Err(sqlx::Error::RowNotFound)
+    ));
+    // "first" is there already: the insert fails, and the guard's change goes back with it.
+    assert!(state
+        .db
+        .write_all(guarded("Hello", &["failed", "first"]))
+        .await
+        .is_err());
+    assert_eq!(kept().await, [hello("first")]);
+    state
+        .db
+        .write_all(guarded("Hello", &["fresh-a", "fresh-b"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        kept().await,
+        [
+            ("first".to_string(), "Seen".to_string()),
+            hello("fresh-a"),
+            hello("fresh-b")
+        ]
+    );
 }
 
 /// A statement pushed with `push_changing` that changes no row (the rows are no longer as a
