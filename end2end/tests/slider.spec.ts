@@ -187,6 +187,30 @@ test('sign-in after five wrong passwords asks for the slider first', async ({ pa
   await expect(page).toHaveURL(/\/account$/);
 });
 
+test('the sign-in slider waits for an e-mail typed after the page came back', async ({ page, browser }) => {
+  const email = freshEmail('late');
+  await signUp(page, email);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, email, `Wrong${i}Password`);
+    await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
+  }
+  await signIn(page, email, GOOD_PASSWORD);
+  await expect(handle(page)).toBeVisible();
+  // The same page in a browser that kept nothing of the form: the e-mail field is still empty
+  // when the slider first asks for its challenge (bound to the address), and filled in after.
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await other.goto(page.url());
+  await expect(handle(other)).toBeVisible();
+  await expect(other.getByLabel('E-mail')).toHaveValue('');
+  await other.waitForTimeout(1_000);
+  await other.getByLabel('E-mail').fill(email);
+  await dragAsPerson(other);
+  await expect(status(other)).toHaveText('Verified.', { timeout: 20_000 });
+  await context.close();
+});
+
 test('with SMS_POLICY=always the texted code finishes the journey', async ({ browser }) => {
   const email = freshEmail('always');
   const phone = `+4477008${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;

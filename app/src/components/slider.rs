@@ -164,6 +164,47 @@ fn solve(puzzle: Puzzle, extra: bool, done: impl FnOnce(u32) + 'static) {
     step(puzzle.salt, id, target, bound, 0, Box::new(done));
 }
 
+/// One load of a challenge, from asking for it to its proof-of-work.
+#[derive(Clone)]
+struct Asking {
+    fetch: Fetch,
+    puzzle: RwSignal<Option<Puzzle>>,
+    nonce: RwSignal<Option<u32>>,
+    issued_at: RwSignal<f64>,
+    pow_ms: RwSignal<Option<f64>>,
+    loads: StoredValue<u32>,
+    /// This load's number in `loads`.
+    load: u32,
+}
+
+impl Asking {
+    /// Asks for a challenge and starts its proof-of-work. When none comes (the server busy, or
+    /// on the sign-in page the e-mail field not filled back in yet), asks again a little later
+    /// each time, up to every 8 s: a person who has moved the handle meanwhile waits at
+    /// "Checking…" for the challenge, which must come rather than never.
+    fn ask(self, attempt: u32) {
+        spawn_local(async move {
+            let fetched = (self.fetch)().await;
+            if self.loads.get_value() != self.load {
+                return;
+            }
+            let Some(p) = fetched else {
+                let later = Duration::from_millis(250 << attempt.min(5));
+                set_timeout(move || self.ask(attempt + 1), later);
+                return;
+            };
+            self.issued_at.set(now());
+            self.puzzle.set(Some(p.clone()));
+            let started = now();
+            let (pow_ms, nonce) = (self.pow_ms, self.nonce);
+            solve(p, false, move |n| {
+                pow_ms.set(Some(now() - started));
+                nonce.set(Some(n));
+            });
+        });
+    }
+}
+
 /// Runs `then` with the proof-of-work answer as soon as the search has found it.
 fn when_solved(nonce: RwSignal<Option<u32>>, then: impl FnOnce(u32) + 'static) {
     match nonce.get_untracked() {
@@ -238,9 +279,12 @@ fn ends(purpose: SliderFor) -> (Fetch, Submit) {
         SliderFor::SignIn => (
             std::sync::Arc::new(|| {
                 Box::pin(async {
-                    login_challenge(super::input_value("field-email"))
-                        .await
-                        .ok()
+                    // Bound to the address: none to ask for until the field holds one.
+                    let email = super::input_value("field-email");
+                    if email.is_empty() {
+                        return None;
+                    }
+                    login_challenge(email).await.ok()
                 }) as Later<_>
             }),
             std::sync::Arc::new(move |a: SliderAnswer| {
@@ -299,23 +343,24 @@ fn widget(
     let approach = StoredValue::new(Vec::<Sample>::new());
     let track = NodeRef::<leptos::html::Div>::new();
 
+    // Which load is current: an older one still asking again stops.
+    let loads = StoredValue::new(0_u32);
     let load = {
         let fetch = fetch.clone();
         move || {
-            let fetch = fetch.clone();
             nonce.set(None);
             puzzle.set(None);
-            spawn_local(async move {
-                if let Some(p) = fetch().await {
-                    issued_at.set(now());
-                    puzzle.set(Some(p.clone()));
-                    let started = now();
-                    solve(p, false, move |n| {
-                        pow_ms.set(Some(now() - started));
-                        nonce.set(Some(n));
-                    });
-                }
-            });
+            loads.update_value(|n| *n += 1);
+            let asking = Asking {
+                fetch: fetch.clone(),
+                puzzle,
+                nonce,
+                issued_at,
+                pow_ms,
+                loads,
+                load: loads.get_value(),
+            };
+            asking.ask(0);
         }
     };
     // In the gallery the widget is posed from its fixture and fetches nothing.
