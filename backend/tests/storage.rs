@@ -192,19 +192,33 @@ async fn an_independent_batch_lands_whole_or_not_at_all(fx: Fixture) {
     assert_eq!(kept, ["five", "one", "three", "two"]);
 }
 
+/// Adds to `batch` a row of the dev outbox named `id`, with the subject "Hello".
+fn insert_mail(batch: &mut backend::db::Batch, id: &str) {
+    batch.push(
+        "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
+         VALUES ($1, 'email', $2, 'Hello', '', '', 0)",
+        vec![id.into(), format!("{id}@example.com").into()],
+    );
+}
+
+/// The dev outbox's rows as (id, subject), sorted.
+async fn kept_mail(state: &AppState) -> Vec<(String, String)> {
+    let mut kept: Vec<(String, String)> = outbox::dev_messages(&state.db, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.id, m.subject))
+        .collect();
+    kept.sort();
+    kept
+}
+
 /// A batch begun independent with its guarded statement first (on PostgreSQL the guard, then
 /// the rest as one statement, in one transaction) is still all or nothing: a stale guard writes
 /// nothing, a later statement that fails takes the guard's change back, and a fresh one lands
 /// whole.
 async fn an_independent_batch_behind_its_guard_lands_whole_or_not_at_all(fx: Fixture) {
     let state = fx.state(&[]).await;
-    let insert = |batch: &mut backend::db::Batch, id: &str| {
-        batch.push(
-            "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
-             VALUES ($1, 'email', $2, 'Hello', '', '', 0)",
-            vec![id.into(), format!("{id}@example.com").into()],
-        );
-    };
     let guarded = |subject: &str, ids: &[&str]| {
         let mut batch = backend::db::Batch::independent();
         batch.push_changing(
@@ -212,23 +226,13 @@ async fn an_independent_batch_behind_its_guard_lands_whole_or_not_at_all(fx: Fix
             vec![subject.into()],
         );
         for id in ids {
-            insert(&mut batch, id);
+            insert_mail(&mut batch, id);
         }
         batch
     };
     let mut first = backend::db::Batch::new();
-    insert(&mut first, "first");
+    insert_mail(&mut first, "first");
     state.db.write_all(first).await.unwrap();
-    let kept = || async {
-        let mut kept: Vec<(String, String)> = outbox::dev_messages(&state.db, None, 10)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|m| (m.id, m.subject))
-            .collect();
-        kept.sort();
-        kept
-    };
     let hello = |id: &str| (id.to_string(), "Hello".to_string());
 
     assert!(matches!(
@@ -244,14 +248,14 @@ async fn an_independent_batch_behind_its_guard_lands_whole_or_not_at_all(fx: Fix
         .write_all(guarded("Hello", &["failed", "first"]))
         .await
         .is_err());
-    assert_eq!(kept().await, [hello("first")]);
+    assert_eq!(kept_mail(&state).await, [hello("first")]);
     state
         .db
         .write_all(guarded("Hello", &["fresh-a", "fresh-b"]))
         .await
         .unwrap();
     assert_eq!(
-        kept().await,
+        kept_mail(&state).await,
         [
             ("first".to_string(), "Seen".to_string()),
             hello("fresh-a"),
@@ -266,25 +270,18 @@ async fn an_independent_batch_behind_its_guard_lands_whole_or_not_at_all(fx: Fix
 /// goes on either way.
 async fn a_batch_whose_required_change_finds_no_row_writes_nothing(fx: Fixture) {
     let state = fx.state(&[]).await;
-    let insert = |batch: &mut backend::db::Batch, id: &str| {
-        batch.push(
-            "INSERT INTO dev_mailbox (id, channel, recipient, subject, body_text, body_html, delivered_at) \
-             VALUES ($1, 'email', $2, 'Hello', '', '', 0)",
-            vec![id.into(), format!("{id}@example.com").into()],
-        );
-    };
     let planned = |subject: &str, id: &str| {
         let mut batch = backend::db::Batch::new();
-        insert(&mut batch, &format!("{id}-before"));
+        insert_mail(&mut batch, &format!("{id}-before"));
         batch.push_changing(
             "UPDATE dev_mailbox SET subject = 'Seen' WHERE id = 'first' AND subject = $1",
             vec![subject.into()],
         );
-        insert(&mut batch, &format!("{id}-after"));
+        insert_mail(&mut batch, &format!("{id}-after"));
         batch
     };
     let mut first = backend::db::Batch::new();
-    insert(&mut first, "first");
+    insert_mail(&mut first, "first");
     state.db.write_all(first).await.unwrap();
     // SQLite: a temporary table lives as long as the writing connection, so it shows that a
     // stale batch is rolled back on that connection rather than by opening a new one.
@@ -309,15 +306,8 @@ async fn a_batch_whose_required_change_finds_no_row_writes_nothing(fx: Fixture) 
     ));
     // Planned from a true read: all of it lands.
     state.db.write_all(planned("Hello", "fresh")).await.unwrap();
-    let mut kept: Vec<(String, String)> = outbox::dev_messages(&state.db, None, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.id, m.subject))
-        .collect();
-    kept.sort();
     assert_eq!(
-        kept,
+        kept_mail(&state).await,
         [
             ("first".to_string(), "Seen".to_string()),
             ("fresh-after".into(), "Hello".into()),

@@ -165,8 +165,8 @@ test('a single tap on the end of the track passes, by touch and by mouse', async
   await mouse.close();
 });
 
-test('sign-in after five wrong passwords asks for the slider first', async ({ page }) => {
-  const email = freshEmail('gate');
+/** A new account, five wrong passwords, then the right one: the sign-in page asks for the slider. */
+async function toTheSignInSlider(page: Page, email: string) {
   await signUp(page, email);
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   for (let i = 0; i < 5; i++) {
@@ -174,6 +174,11 @@ test('sign-in after five wrong passwords asks for the slider first', async ({ pa
     await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
   }
   await signIn(page, email, GOOD_PASSWORD);
+}
+
+test('sign-in after five wrong passwords asks for the slider first', async ({ page }) => {
+  const email = freshEmail('gate');
+  await toTheSignInSlider(page, email);
   await expect(page.getByRole('alert')).toHaveText('For your safety, slide to verify below, then sign in again.');
   await expect(handle(page)).toBeVisible();
   await dragAsPerson(page);
@@ -189,13 +194,7 @@ test('sign-in after five wrong passwords asks for the slider first', async ({ pa
 
 test('the sign-in slider waits for an e-mail typed after the page came back', async ({ page, browser }) => {
   const email = freshEmail('late');
-  await signUp(page, email);
-  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
-  for (let i = 0; i < 5; i++) {
-    await signIn(page, email, `Wrong${i}Password`);
-    await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
-  }
-  await signIn(page, email, GOOD_PASSWORD);
+  await toTheSignInSlider(page, email);
   await expect(handle(page)).toBeVisible();
   // The same page in a browser that kept nothing of the form: the e-mail field is still empty
   // when the slider first asks for its challenge (bound to the address), and filled in after.
