@@ -448,7 +448,7 @@ impl Db {
                 }
             };
         }
-        if batch.independent {
+        if batch.runs_alone() {
             batch.run(&mut *self.pool.acquire().await?).await.map(drop)
         } else {
             self.begin_write().await?.commit_with(batch).await
@@ -660,9 +660,6 @@ impl From<Option<i64>> for Value {
 pub struct Batch {
     statements: Vec<Statement>,
     independent: bool,
-    /// Begun [independent](Self::independent) with its [guarded](Self::push_changing)
-    /// statements first: the others are still independent of each other.
-    independent_after_guards: bool,
     /// Keys of [`Batch::serialized_on`].
     locks: Vec<String>,
 }
@@ -733,80 +730,90 @@ impl Batch {
     /// stops there and fails with [`sqlx::Error::RowNotFound`], and run by [`Db::write_all`] or
     /// [`WriteTx::commit_with`] nothing of it stays. For a write planned from a read taken
     /// outside the write lock: its conditions say "the rows are still as read", and a stale
-    /// read fails instead of writing. The batch is then no longer
-    /// [independent](Self::independent): the statements after it count on its outcome. A batch
-    /// begun independent whose guarded statements come first keeps the rest independent of each
-    /// other: on PostgreSQL the guarded statements then run one by one and the rest as one
-    /// statement (two round trips and the transaction's two instead of one per statement).
+    /// read fails instead of writing. The statements after it count on its outcome, so the
+    /// batch needs a transaction. On PostgreSQL an [independent](Self::independent) batch whose
+    /// guarded statements come first runs them one by one and the rest as one statement (two
+    /// round trips, and the transaction's two, instead of one per statement); a guarded
+    /// statement after others makes it run statement by statement.
     pub fn push_changing(
         &mut self,
         sql: impl Into<Cow<'static, str>>,
         values: Vec<Value>,
     ) -> &mut Self {
-        if self.independent && self.statements.iter().all(|s| s.must_change) {
-            self.independent_after_guards = true;
-        }
         self.statements.push(Statement {
             must_change: true,
             ..Statement::new(sql, values)
         });
-        self.independent = false;
         self
     }
 
-    /// Runs every statement on `conn`; returns the rows they changed in all (of an
-    /// independent batch on PostgreSQL, the rows its last statement changed).
+    /// Whether the batch is atomic without a transaction: [independent](Self::independent) and
+    /// without a guarded statement, on PostgreSQL one statement.
+    fn runs_alone(&self) -> bool {
+        self.independent && !self.statements.iter().any(|s| s.must_change)
+    }
+
+    /// Runs every statement on `conn`; returns the rows they changed in all (of the statements
+    /// an independent batch runs as one on PostgreSQL, the rows the last one changed).
     pub async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
         let sqlite = conn.backend_name() == "SQLite";
-        if !sqlite {
-            advisory_locks(conn, self.locks).await?;
+        if sqlite {
+            return Batch::as_one(conn, self.statements, true).await;
         }
-        if !sqlite && self.independent_after_guards {
-            let mut guarded = self.statements;
-            let rest = guarded.split_off(guarded.iter().take_while(|s| s.must_change).count());
-            let changed = Batch::one_by_one(conn, guarded).await?;
-            let rest = Batch {
-                statements: rest,
-                independent: true,
-                ..Batch::default()
-            };
-            return Ok(changed + Box::pin(rest.run(conn)).await?);
+        advisory_locks(conn, self.locks).await?;
+        let mut statements = self.statements;
+        let guards = statements.iter().take_while(|s| s.must_change).count();
+        if self.independent && statements[guards..].iter().all(|s| !s.must_change) {
+            let rest = statements.split_off(guards);
+            let changed = Batch::one_by_one(conn, statements).await?;
+            return Ok(changed + Batch::as_one(conn, rest, false).await?);
         }
-        if self.statements.len() > 1 && (sqlite || self.independent) {
-            let mut values = Vec::new();
-            let mut parts = Vec::with_capacity(self.statements.len());
-            let guarded = self.statements.iter().any(|s| s.must_change);
-            for statement in self.statements {
-                parts.push(renumbered(&statement.sql, values.len()));
-                values.extend(statement.values);
-                if statement.must_change {
-                    parts.push(STALE_GUARD.into());
-                }
+        Batch::one_by_one(conn, statements).await
+    }
+
+    /// Runs `statements` as one query: on SQLite one after the other, each guarded statement
+    /// followed by [`STALE_GUARD`]; on PostgreSQL (unguarded, independent statements only) each
+    /// but the last a data-modifying `WITH` part of the last. A single statement runs alone.
+    async fn as_one(
+        conn: &mut sqlx::AnyConnection,
+        statements: Vec<Statement>,
+        sqlite: bool,
+    ) -> Result<u64, sqlx::Error> {
+        if statements.len() < 2 {
+            return Batch::one_by_one(conn, statements).await;
+        }
+        let mut values = Vec::new();
+        let mut parts = Vec::with_capacity(statements.len());
+        let guarded = statements.iter().any(|s| s.must_change);
+        for statement in statements {
+            parts.push(renumbered(&statement.sql, values.len()));
+            values.extend(statement.values);
+            if statement.must_change {
+                parts.push(STALE_GUARD.into());
             }
-            let sql = if sqlite {
-                parts.join(";\n") + ";"
-            } else {
-                // Every statement but the last a data-modifying part of the last.
-                let last = parts.pop().unwrap_or_default();
-                let with: Vec<String> = parts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, part)| format!("part{i} AS ({part})"))
-                    .collect();
-                format!("WITH {}\n{last}", with.join(", "))
-            };
-            return match bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
-                .execute(conn)
-                .await
-            {
-                Ok(done) => Ok(done.rows_affected()),
-                Err(sqlx::Error::Database(e)) if guarded && e.message().contains("stale_write") => {
-                    Err(sqlx::Error::RowNotFound)
-                }
-                Err(e) => Err(e),
-            };
         }
-        Batch::one_by_one(conn, self.statements).await
+        let sql = if sqlite {
+            parts.join(";\n") + ";"
+        } else {
+            // Every statement but the last a data-modifying part of the last.
+            let last = parts.pop().unwrap_or_default();
+            let with: Vec<String> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, part)| format!("part{i} AS ({part})"))
+                .collect();
+            format!("WITH {}\n{last}", with.join(", "))
+        };
+        match bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
+            .execute(conn)
+            .await
+        {
+            Ok(done) => Ok(done.rows_affected()),
+            Err(sqlx::Error::Database(e)) if guarded && e.message().contains("stale_write") => {
+                Err(sqlx::Error::RowNotFound)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Runs `statements` one at a time; returns the rows they changed in all.

@@ -631,15 +631,19 @@ pub struct PasswordSet {
     pub device: String,
 }
 
-/// Sets the new password with the flow's single-use grant from a caller that is not a browser
-/// (tests, tools): see [`set_password_on_device`]. Returns the account's id.
+/// [`set_password_on_device`] as for a browser without a device cookie (tests, tools); returns
+/// the account's id.
 pub async fn set_password(
     state: &AppState,
     token: &str,
     password: &str,
     confirm: &str,
 ) -> Result<String, RecoveryError> {
-    Ok(reset(state, token, password, confirm, None).await?.0)
+    Ok(
+        set_password_on_device(state, token, password, confirm, None)
+            .await?
+            .user_id,
+    )
 }
 
 /// Sets the new password with the flow's single-use grant: hashes it, revokes every session of
@@ -653,22 +657,6 @@ pub async fn set_password_on_device(
     confirm: &str,
     device: Option<&str>,
 ) -> Result<PasswordSet, RecoveryError> {
-    let (user_id, device) = reset(state, token, password, confirm, Some(device)).await?;
-    Ok(PasswordSet {
-        user_id,
-        device: device.unwrap_or_default(),
-    })
-}
-
-/// The reset itself; `browser` is `Some` (holding its device cookie, if any) when a browser is
-/// to be remembered, and the device cookie's value comes back with the account's id.
-async fn reset(
-    state: &AppState,
-    token: &str,
-    password: &str,
-    confirm: &str,
-    browser: Option<Option<&str>>,
-) -> Result<(String, Option<String>), RecoveryError> {
     let cfg = &state.config;
     let id_hash = token_hash(token);
     let now = state.clock.now();
@@ -722,8 +710,7 @@ async fn reset(
     // The owner proved control of the mailbox: earlier sign-in failures no longer count.
     let login_subject = state.secret.mac("login-account", &[email.key().as_bytes()]);
     limits::clear_into(&mut batch, kind::LOGIN_FAIL_ACCOUNT, &login_subject);
-    let device =
-        browser.map(|cookie| crate::devices::remember_into(&mut batch, state, cookie, &user_id));
+    let device = crate::devices::remember_into(&mut batch, state, device, &user_id);
     match state.db.write_all(batch).await {
         Err(sqlx::Error::RowNotFound) => {
             return Err(RecoveryError::OutOfOrder { step: Step::Done })
@@ -731,7 +718,7 @@ async fn reset(
         written => written?,
     }
     tracing::info!(email = %email.masked(), "password reset");
-    Ok((user_id, device))
+    Ok(PasswordSet { user_id, device })
 }
 
 /// The keyed name of a client network in recovery counters and challenges.
