@@ -13,6 +13,11 @@ const root = path.resolve(__dirname, '..');
 const serverBin = process.env.SERVER_BIN ?? path.join(root, 'target/release/server');
 const databaseUrl = process.env.E2E_DATABASE_URL ?? 'sqlite://target/e2e/rekey.db';
 const sliderDatabaseUrl = databaseUrl.replace(/rekey\.db$/, 'slider.db');
+// A third like the second, where the slider gives no challenge after 3 failures
+// (CHALLENGE_COOLDOWN_AFTER=3), for the one test of that refusal: every test runs from
+// 127.0.0.1, so on a shared server it would refuse the other slider tests too.
+const cooldownPort = port + 2;
+const cooldownDatabaseUrl = databaseUrl.replace(/rekey\.db$/, 'cooldown.db');
 
 export default defineConfig({
   testDir: './tests',
@@ -55,11 +60,15 @@ export default defineConfig({
       dependencies: ['hydrated', 'no-js', 'slider'],
     },
   ],
-  webServer: [server(port, databaseUrl, 'never'), server(sliderPort, sliderDatabaseUrl, 'always', 'always')],
+  webServer: [
+    server(port, databaseUrl, 'never'),
+    server(sliderPort, sliderDatabaseUrl, 'always', 'always'),
+    server(cooldownPort, cooldownDatabaseUrl, 'always', 'always', '3'),
+  ],
 });
 
 /** The release server on `port`, on its own fresh database. */
-function server(port: number, databaseUrl: string, sliderPolicy: string, smsPolicy = 'risk') {
+function server(port: number, databaseUrl: string, sliderPolicy: string, smsPolicy = 'risk', cooldownAfter = '1000') {
   return {
     command: serverBin,
     cwd: root,
@@ -88,7 +97,7 @@ function server(port: number, databaseUrl: string, sliderPolicy: string, smsPoli
       // harder tier and cool-down out of the way of the other tests (the storage tests check
       // the defaults, 2 and 5).
       CHALLENGE_HARDER_AFTER: '1000',
-      CHALLENGE_COOLDOWN_AFTER: '1000',
+      CHALLENGE_COOLDOWN_AFTER: cooldownAfter,
     },
   };
 }

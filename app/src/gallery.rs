@@ -393,6 +393,12 @@ const STATES: &[State] = &[
         fixture: || slider(SliderState::Failed, 0.0, false),
     },
     State {
+        slug: "slider-refused",
+        caption: "Slider: too many failures (no challenge for now)",
+        screen: Screen::Check,
+        fixture: || slider(SliderState::Refused { minutes: 15 }, 0.0, false),
+    },
+    State {
         slug: "verify",
         caption: "Verify: Verify now",
         screen: Screen::Verify,

@@ -236,6 +236,37 @@ test('with SMS_POLICY=always the texted code finishes the journey', async ({ bro
   await context.close();
 });
 
+test('after three failures the slider says when to try again and takes no answer', async ({ browser }) => {
+  // The third server refuses a challenge after 3 failures (playwright.config.ts).
+  const port = Number(process.env.E2E_PORT ?? 3100) + 2;
+  const context = await browser.newContext({ baseURL: `http://127.0.0.1:${port}` });
+  const page = await context.newPage();
+  await toTheSlider(page);
+  for (let i = 0; i < 2; i++) {
+    await straightDrag(page);
+    await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 20_000 });
+    await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
+  }
+  await straightDrag(page);
+  const refused = 'Too many attempts from your network. Please try again in 15 minutes.';
+  await expect(status(page)).toHaveText(refused, { timeout: 20_000 });
+  await expect(handle(page)).toHaveAttribute('aria-disabled', 'true');
+  // Neither the keyboard nor a drag sends anything: the status stays, the flow stays.
+  await handle(page).focus();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await humanDrag(page);
+  await page.waitForTimeout(1_000);
+  await expect(status(page)).toHaveText(refused);
+  await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
+  await expect(page).toHaveURL(/\/recover\/check$/);
+  // Coming back later in the window changes nothing.
+  await page.reload();
+  await expect(status(page)).toHaveText(refused, { timeout: 20_000 });
+  await expectAccessible(page, '/recover/check refused');
+  await context.close();
+});
+
 test('the slider screen has no axe violations, idle and after a failure', async ({ page }) => {
   await toTheSlider(page);
   await expectAccessible(page, '/recover/check');

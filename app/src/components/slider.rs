@@ -115,6 +115,11 @@ pub enum SliderState {
     Checking,
     Passed,
     Failed,
+    /// No challenge for now: too many failed lately, from this network or for this flow or
+    /// address. The handle is disabled and the status says when to try again.
+    Refused {
+        minutes: i64,
+    },
 }
 
 /// How far `client_x` is from the track's start edge in reading direction (the right edge on
@@ -164,10 +169,33 @@ fn solve(puzzle: Puzzle, extra: bool, done: impl FnOnce(u32) + 'static) {
     step(puzzle.salt, id, target, bound, 0, Box::new(done));
 }
 
+/// What asking for a challenge gave.
+enum Fetched {
+    Puzzle(Puzzle),
+    /// Too many failed challenges lately: none for up to `minutes`.
+    Refused {
+        minutes: i64,
+    },
+    /// None this time (the server busy, or on the sign-in page no address yet).
+    NotYet,
+}
+
+impl Fetched {
+    fn from(answer: Result<Option<Puzzle>, crate::error::AccountError>) -> Self {
+        match answer {
+            Ok(Some(p)) => Fetched::Puzzle(p),
+            Err(crate::error::AccountError::Throttled { minutes }) => Fetched::Refused { minutes },
+            Ok(None) | Err(_) => Fetched::NotYet,
+        }
+    }
+}
+
 /// One load of a challenge, from asking for it to its proof-of-work.
 #[derive(Clone)]
 struct Asking {
     fetch: Fetch,
+    state: RwSignal<SliderState>,
+    pos: RwSignal<f64>,
     puzzle: RwSignal<Option<Puzzle>>,
     nonce: RwSignal<Option<u32>>,
     issued_at: RwSignal<f64>,
@@ -181,18 +209,31 @@ impl Asking {
     /// Asks for a challenge and starts its proof-of-work. When none comes (the server busy, or
     /// on the sign-in page the e-mail field not filled back in yet), asks again a little later
     /// each time, up to every 8 s: a person who has moved the handle meanwhile waits at
-    /// "Checking…" for the challenge, which must come rather than never.
+    /// "Checking…" for the challenge, which must come rather than never. When the server
+    /// refuses (too many failures lately), the widget says so and asks again every 30 s.
     fn ask(self, attempt: u32) {
         spawn_local(async move {
             let fetched = (self.fetch)().await;
             if self.loads.get_value() != self.load {
                 return;
             }
-            let Some(p) = fetched else {
-                let later = Duration::from_millis(250 << attempt.min(5));
-                set_timeout(move || self.ask(attempt + 1), later);
-                return;
+            let p = match fetched {
+                Fetched::Puzzle(p) => p,
+                Fetched::Refused { minutes } => {
+                    self.state.set(SliderState::Refused { minutes });
+                    self.pos.set(0.0);
+                    set_timeout(move || self.ask(attempt + 1), Duration::from_secs(30));
+                    return;
+                }
+                Fetched::NotYet => {
+                    let later = Duration::from_millis(250 << attempt.min(5));
+                    set_timeout(move || self.ask(attempt + 1), later);
+                    return;
+                }
             };
+            if matches!(self.state.get_untracked(), SliderState::Refused { .. }) {
+                self.state.set(SliderState::Idle);
+            }
             self.issued_at.set(now());
             self.puzzle.set(Some(p.clone()));
             let started = now();
@@ -216,7 +257,7 @@ fn when_solved(nonce: RwSignal<Option<u32>>, then: impl FnOnce(u32) + 'static) {
 /// A future the widget awaits in the browser.
 type Later<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
 /// Gets a new challenge.
-type Fetch = std::sync::Arc<dyn Fn() -> Later<Option<Puzzle>> + Send + Sync>;
+type Fetch = std::sync::Arc<dyn Fn() -> Later<Fetched> + Send + Sync>;
 /// Sends an answer; resolves to whether it passed.
 type Submit = std::sync::Arc<dyn Fn(SliderAnswer) -> Later<bool> + Send + Sync>;
 
@@ -260,7 +301,7 @@ fn ends(purpose: SliderFor) -> (Fetch, Submit) {
     match purpose {
         SliderFor::Recovery => (
             std::sync::Arc::new(|| {
-                Box::pin(async { recover_challenge().await.ok().flatten() }) as Later<_>
+                Box::pin(async { Fetched::from(recover_challenge().await) }) as Later<_>
             }),
             std::sync::Arc::new(move |a: SliderAnswer| {
                 Box::pin(async move {
@@ -282,9 +323,9 @@ fn ends(purpose: SliderFor) -> (Fetch, Submit) {
                     // Bound to the address: none to ask for until the field holds one.
                     let email = super::input_value("field-email");
                     if email.is_empty() {
-                        return None;
+                        return Fetched::NotYet;
                     }
-                    login_challenge(email).await.ok()
+                    Fetched::from(login_challenge(email).await.map(Some))
                 }) as Later<_>
             }),
             std::sync::Arc::new(move |a: SliderAnswer| {
@@ -302,7 +343,7 @@ fn ends(purpose: SliderFor) -> (Fetch, Submit) {
             }),
         ),
         SliderFor::Show => (
-            std::sync::Arc::new(|| Box::pin(async { None }) as Later<_>),
+            std::sync::Arc::new(|| Box::pin(async { Fetched::NotYet }) as Later<_>),
             std::sync::Arc::new(|_| Box::pin(async { false }) as Later<bool>),
         ),
     }
@@ -353,6 +394,8 @@ fn widget(
             loads.update_value(|n| *n += 1);
             let asking = Asking {
                 fetch: fetch.clone(),
+                state,
+                pos,
                 puzzle,
                 nonce,
                 issued_at,
@@ -433,6 +476,10 @@ fn widget(
                 let again = send_later.get_value();
                 set_timeout(
                     move || {
+                        // Refused meanwhile: the status says why, and nothing is sent.
+                        if state.get_untracked() != SliderState::Checking {
+                            return;
+                        }
                         if let Some(again) = again {
                             again(movement);
                         }
@@ -476,7 +523,7 @@ fn widget(
     let on_down = move |ev: leptos::ev::PointerEvent| {
         if matches!(
             state.get_untracked(),
-            SliderState::Checking | SliderState::Passed
+            SliderState::Checking | SliderState::Passed | SliderState::Refused { .. }
         ) {
             return;
         }
@@ -577,7 +624,7 @@ fn widget(
         move |ev: leptos::ev::KeyboardEvent| {
             if matches!(
                 state.get_untracked(),
-                SliderState::Checking | SliderState::Passed
+                SliderState::Checking | SliderState::Passed | SliderState::Refused { .. }
             ) {
                 return;
             }
@@ -682,10 +729,13 @@ fn widget(
 
     let percent = move || (pos.get() / travel.get() * 100.0).round().clamp(0.0, 100.0) as i64;
     let status = move || match state.get() {
-        SliderState::Idle | SliderState::Dragging => td_string!(l, slider.status_idle),
-        SliderState::Checking => td_string!(l, slider.status_checking),
-        SliderState::Passed => td_string!(l, slider.status_passed),
-        SliderState::Failed => td_string!(l, slider.status_failed),
+        SliderState::Idle | SliderState::Dragging => td_string!(l, slider.status_idle).to_string(),
+        SliderState::Checking => td_string!(l, slider.status_checking).to_string(),
+        SliderState::Passed => td_string!(l, slider.status_passed).to_string(),
+        SliderState::Failed => td_string!(l, slider.status_failed).to_string(),
+        SliderState::Refused { minutes } => {
+            crate::error::AccountError::Throttled { minutes }.message(l)
+        }
     };
     let (label, label_passed) = (
         td_string!(l, slider.label),
@@ -704,6 +754,7 @@ fn widget(
             class:slider--checking=move || state.get() == SliderState::Checking
             class:slider--passed=move || state.get() == SliderState::Passed
             class:slider--failed=move || state.get() == SliderState::Failed
+            class:slider--refused=move || matches!(state.get(), SliderState::Refused { .. })
         >
             <noscript>
                 <p class="alert alert--info">
@@ -732,13 +783,16 @@ fn widget(
                     aria-valuemax="100"
                     aria-valuenow=move || percent().to_string()
                     aria-valuetext=move || td_string!(l, slider.percent, value = percent())
+                    aria-disabled=move || matches!(state.get(), SliderState::Refused { .. }).then_some("true")
                     style:transform=move || ready.get().then(|| format!("translateX({}px)", (if rtl { -pos.get() } else { pos.get() }) as i64))
                     on:pointerdown=on_down
                     on:pointermove=on_move
                     on:pointerup=on_up
                     on:pointercancel=move |_| {
-                        state.set(SliderState::Idle);
-                        pos.set(0.0);
+                        if state.get_untracked() == SliderState::Dragging {
+                            state.set(SliderState::Idle);
+                            pos.set(0.0);
+                        }
                     }
                     on:keydown=on_key
                 >
