@@ -158,10 +158,10 @@ pub async fn issue(
     network: &str,
 ) -> Result<Puzzle, ChallengeError> {
     let now = state.clock.now();
-    let failures = recent_failures(state, bind, network, now).await?;
+    let (failures, cooled_at) = recent_failures(state, bind, network, now).await?;
     if failures >= state.config.challenge_cooldown_after {
         return Err(ChallengeError::TooMany {
-            retry_after_secs: WINDOW,
+            retry_after_secs: cooled_at.map_or(WINDOW, |at| (at - now).max(1)),
         });
     }
     let harder = failures >= state.config.challenge_harder_after
@@ -384,24 +384,30 @@ fn failure_subject(state: &AppState, subject: &str) -> String {
     state.secret.mac("challenge-fail", &[subject.as_bytes()])
 }
 
+/// How many challenges failed lately for `bind` and from `network` (the larger count), and
+/// when the cool-down such a count causes ends: once the failure that made a subject's count
+/// reach the cool-down's leaves the 15-minute window (`None` while neither count has).
 async fn recent_failures(
     state: &AppState,
     bind: &str,
     network: &str,
     now: Timestamp,
-) -> Result<i64, sqlx::Error> {
+) -> Result<(i64, Option<Timestamp>), sqlx::Error> {
     let mut most = 0;
+    let mut cooled_at = None;
     for subject in [bind, network] {
-        let (n, _) = limits::count_since(
+        let (n, nth) = limits::count_and_nth_since(
             &state.db,
             kind::CHALLENGE_FAIL,
             &failure_subject(state, subject),
             now - WINDOW,
+            state.config.challenge_cooldown_after,
         )
         .await?;
         most = most.max(n);
+        cooled_at = cooled_at.max(nth.map(|at| at + WINDOW));
     }
-    Ok(most)
+    Ok((most, cooled_at))
 }
 
 /// Records a failure for the flow/address and the network (and, for a recovery flow, in its

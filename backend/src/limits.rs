@@ -73,6 +73,30 @@ pub async fn count_since(
     Ok((col(&row, "n")?, col(&row, "latest")?))
 }
 
+/// Events for `subject` since `since`, and the time of the `nth` latest of them (1: the
+/// latest), when there are that many.
+pub async fn count_and_nth_since(
+    db: &Db,
+    kind: &str,
+    subject: &str,
+    since: Timestamp,
+    nth: i64,
+) -> Result<(i64, Option<Timestamp>), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, \
+         (SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3 \
+          ORDER BY at DESC LIMIT 1 OFFSET $4) AS nth \
+         FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3",
+    )
+    .bind(kind)
+    .bind(subject)
+    .bind(since)
+    .bind((nth - 1).max(0))
+    .fetch_one(db.pool())
+    .await?;
+    Ok((col(&row, "n")?, col(&row, "nth")?))
+}
+
 /// [`record`] inside the caller's transaction.
 pub async fn record_in(
     conn: &mut AnyConnection,

@@ -518,6 +518,7 @@ async fn failures_raise_the_tier_then_cool_down(fx: Fixture) {
         .await
         .unwrap();
     assert_eq!(p.bound, 10_000);
+    fx.clock.advance(5 * 60);
     for _ in 0..3 {
         let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
             .await
@@ -535,12 +536,21 @@ async fn failures_raise_the_tier_then_cool_down(fx: Fixture) {
         .await
         .is_err());
     }
-    // Five: a 15-minute cool-down.
+    // Five: a cool-down until the first failures are 15 minutes old, 10 minutes from now.
     assert!(matches!(
         challenge::issue(&state, Purpose::Recover, &bind, &net).await,
-        Err(ChallengeError::TooMany { .. })
+        Err(ChallengeError::TooMany {
+            retry_after_secs: 600
+        })
     ));
-    fx.clock.advance(15 * 60);
+    fx.clock.advance(599);
+    assert!(matches!(
+        challenge::issue(&state, Purpose::Recover, &bind, &net).await,
+        Err(ChallengeError::TooMany {
+            retry_after_secs: 1
+        })
+    ));
+    fx.clock.advance(1);
     assert!(challenge::issue(&state, Purpose::Recover, &bind, &net)
         .await
         .is_ok());
