@@ -180,7 +180,7 @@ enum Fetched {
     NotYet,
 }
 
-impl Fetched {
+impl From<Result<Option<Puzzle>, crate::error::AccountError>> for Fetched {
     fn from(answer: Result<Option<Puzzle>, crate::error::AccountError>) -> Self {
         match answer {
             Ok(Some(p)) => Fetched::Puzzle(p),
