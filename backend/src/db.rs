@@ -711,12 +711,10 @@ impl Batch {
     /// other as long as each takes its keys once, before anything else locks (not in a
     /// [`WriteTx`] begun with keys of its own). What the statements then read is current
     /// under READ COMMITTED, PostgreSQL's default level, where each statement sees what was
-    /// committed before it began. Only inside a transaction ([`Db::write_all`],
-    /// [`WriteTx::commit_with`]): outside one the locks end with their statement. The batch
-    /// is then no longer [independent](Self::independent).
+    /// committed before it began. Only inside a transaction ([`Db::write_all`] gives the batch
+    /// one, as does [`WriteTx::commit_with`]): outside one the locks end with their statement.
     pub fn serialized_on(&mut self, keys: &[&str]) -> &mut Self {
         self.locks.extend(keys.iter().map(|k| k.to_string()));
-        self.independent = false;
         self
     }
 
@@ -747,10 +745,11 @@ impl Batch {
         self
     }
 
-    /// Whether the batch is atomic without a transaction: [independent](Self::independent) and
-    /// without a guarded statement, on PostgreSQL one statement.
+    /// Whether the batch is atomic without a transaction: [independent](Self::independent),
+    /// without a guarded statement and [serialized](Self::serialized_on) on nothing, on
+    /// PostgreSQL one statement.
     fn runs_alone(&self) -> bool {
-        self.independent && !self.statements.iter().any(|s| s.must_change)
+        self.independent && self.locks.is_empty() && !self.statements.iter().any(|s| s.must_change)
     }
 
     /// Runs every statement on `conn`; returns the rows they changed in all (of the statements

@@ -242,15 +242,10 @@ pub async fn start_from(
     // Every write in one batch: one round trip inside the write lock on SQLite. The network's
     // uses were counted outside it, so the flow is inserted only while they are still under
     // the limit, counted again inside the write (on PostgreSQL with the network's other
-    // requests held off until it commits).
-    let mut batch = Batch::new();
+    // requests held off until it commits). The statements after that insert touch a row each
+    // of their own: on PostgreSQL they run as one.
+    let mut batch = Batch::independent();
     batch.serialized_on(&[&network_subject]);
-    if let Some(previous) = previous_token {
-        batch.push(
-            "DELETE FROM recovery_flows WHERE id_hash = $1",
-            vec![token_hash(previous).into()],
-        );
-    }
     batch.push_changing(
         "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent, lang) \
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
@@ -273,6 +268,12 @@ pub async fn start_from(
             state.config.recovery_per_network.into(),
         ],
     );
+    if let Some(previous) = previous_token {
+        batch.push(
+            "DELETE FROM recovery_flows WHERE id_hash = $1",
+            vec![token_hash(previous).into()],
+        );
+    }
     activity::record_for_flow_into(&mut batch, &id_hash, event::RECOVERY_REQUESTED, None, now);
     limits::record_all_into(
         &mut batch,
@@ -437,11 +438,12 @@ fn email_code(
         ("minutes", minutes.as_str()),
     ];
     let message = mail::RECOVERY_CODE.render(&flow.email, flow.lang, &vars);
-    let mut batch = Batch::new();
     // The address's and the network's e-mailed codes one at a time (PostgreSQL: SQLite's
     // writes take turns anyway), and the flow still as read: the same step and codes sent (so
     // the same cool-down), alive, and the address's codes today and the network's uses still
-    // under their caps.
+    // under their caps. The statements after that update write a row each of their own: on
+    // PostgreSQL they run as one.
+    let mut batch = Batch::independent();
     batch.serialized_on(&[&flow.account_key, network_subject]);
     batch.push_changing(
         "UPDATE recovery_flows SET step = $1, code_mac = $2, code_sent_at = $3, code_expires_at = $4, \
