@@ -248,7 +248,7 @@ test('after three failures the slider says when to try again and takes no answer
     await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
   }
   await straightDrag(page);
-  const refused = 'Too many attempts from your network. Please try again in 15 minutes.';
+  const refused = 'Too many attempts. Please try again in 15\u00a0min.';
   await expect(status(page)).toHaveText(refused, { timeout: 20_000 });
   await expect(handle(page)).toHaveAttribute('aria-disabled', 'true');
   // Neither the keyboard nor a drag sends anything: the status stays, the flow stays.

@@ -733,9 +733,9 @@ fn widget(
         SliderState::Checking => td_string!(l, slider.status_checking).to_string(),
         SliderState::Passed => td_string!(l, slider.status_passed).to_string(),
         SliderState::Failed => td_string!(l, slider.status_failed).to_string(),
-        SliderState::Refused { minutes } => {
-            crate::error::AccountError::Throttled { minutes }.message(l)
-        }
+        // Not `error.throttled`: its count's plural rules (and `AccountError::message`, every
+        // error's texts) would add 26 KB brotli to the WebAssembly.
+        SliderState::Refused { minutes } => td_string!(l, slider.status_refused, minutes),
     };
     let (label, label_passed) = (
         td_string!(l, slider.label),
