@@ -430,8 +430,9 @@ impl Db {
     /// Runs `batch` as one transaction: on SQLite `BEGIN IMMEDIATE`, the statements and the
     /// `COMMIT` as one query on the writing connection (one thread hand-off in all), together
     /// with the other batches that came while the last writer had its turn (see
-    /// [`write_groups`]); on PostgreSQL an [independent](Batch::independent) batch as its one
-    /// statement.
+    /// [`write_groups`]); on PostgreSQL in a transaction of its own (`BEGIN`, the advisory
+    /// locks of [`Batch::serialized_on`], the statements, `COMMIT`), or, when the batch
+    /// [runs alone](Batch::independent), as its one statement without one.
     ///
     /// On SQLite a batch handed over is written even if the caller stops waiting.
     pub async fn write_all(&self, batch: Batch) -> Result<(), sqlx::Error> {
@@ -653,9 +654,9 @@ impl From<Option<i64>> for Value {
 /// On SQLite they run as one multi-statement query: one round trip to the connection's thread
 /// instead of one per statement, which is what a request spends most of its time on inside the
 /// write lock (each round trip is a thread hand-off). PostgreSQL runs them one by one (its
-/// protocol takes one statement per query with parameters), or as one statement when the batch
-/// is [`independent`](Self::independent). Run inside a transaction, so they land together or
-/// not at all.
+/// protocol takes one statement per query with parameters), or, when the batch is
+/// [`independent`](Self::independent), its leading guarded statements one by one and the rest
+/// as one statement. Run inside a transaction, so they land together or not at all.
 #[derive(Debug, Default)]
 pub struct Batch {
     statements: Vec<Statement>,
@@ -691,12 +692,14 @@ impl Batch {
         Self::default()
     }
 
-    /// A batch none of whose statements reads or writes rows another of them writes (each
-    /// writes its own table, or its own rows). On PostgreSQL it runs as one statement, every
-    /// statement but the last a data-modifying `WITH` part of the last: one round trip instead
-    /// of one per statement, and atomic without `BEGIN` and `COMMIT` (two round trips more),
-    /// which [`Db::write_all`] then leaves out. All the parts see the rows as they were before
-    /// the statement, hence the rule.
+    /// A batch none of whose statements, after its leading [guarded](Self::push_changing)
+    /// ones, reads or writes rows another of them writes (each writes its own table, or its own
+    /// rows); they may read what the guards wrote. On PostgreSQL those statements run as one,
+    /// every one but the last a data-modifying `WITH` part of the last: one round trip instead
+    /// of one per statement. All the parts see the rows as they were before that statement,
+    /// hence the rule. With no guard and no [lock](Self::serialized_on) the batch is then
+    /// atomic without `BEGIN` and `COMMIT` (two round trips more), which [`Db::write_all`]
+    /// leaves out.
     pub fn independent() -> Self {
         Batch {
             independent: true,
@@ -730,9 +733,10 @@ impl Batch {
     /// outside the write lock: its conditions say "the rows are still as read", and a stale
     /// read fails instead of writing. The statements after it count on its outcome, so the
     /// batch needs a transaction. On PostgreSQL an [independent](Self::independent) batch whose
-    /// guarded statements come first runs them one by one and the rest as one statement (two
-    /// round trips, and the transaction's two, instead of one per statement); a guarded
-    /// statement after others makes it run statement by statement.
+    /// guarded statements come first runs them one by one and the rest as one statement (with
+    /// one guard two round trips, besides the transaction's two and its locks' one, instead of
+    /// one per statement); a guarded statement after others makes it run statement by
+    /// statement.
     pub fn push_changing(
         &mut self,
         sql: impl Into<Cow<'static, str>>,

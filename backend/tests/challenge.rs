@@ -495,65 +495,64 @@ async fn failures_raise_the_tier_then_cool_down(fx: Fixture) {
     let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
     let (_, bind, net) = flow_at_challenge(&state).await;
     let bot = movement_json(&corpus::straight(40, 800.0));
-    for _ in 0..2 {
-        let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+    let refused = |p: Puzzle| {
+        let (state, bind, net, bot) = (&state, &bind, &net, &bot);
+        async move {
+            challenge::answer(
+                state,
+                Purpose::Recover,
+                bind,
+                net,
+                &p.token,
+                bot,
+                solve(&p),
+                None,
+            )
             .await
-            .unwrap();
+            .is_err()
+        }
+    };
+    let issued = || challenge::issue(&state, Purpose::Recover, &bind, &net);
+    // One failure, another 100 s later.
+    for _ in 0..2 {
+        let p = issued().await.unwrap();
         assert_eq!(p.bound, 5_000);
-        assert!(challenge::answer(
-            &state,
-            Purpose::Recover,
-            &bind,
-            &net,
-            &p.token,
-            &bot,
-            solve(&p),
-            None
-        )
-        .await
-        .is_err());
+        assert!(refused(p).await);
+        fx.clock.advance(100);
     }
     // Two failures: the harder tier (twice the work).
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
-    assert_eq!(p.bound, 10_000);
-    fx.clock.advance(5 * 60);
+    assert_eq!(issued().await.unwrap().bound, 10_000);
+    fx.clock.advance(100);
+    let spare = issued().await.unwrap();
     for _ in 0..3 {
-        let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-            .await
-            .unwrap();
-        assert!(challenge::answer(
-            &state,
-            Purpose::Recover,
-            &bind,
-            &net,
-            &p.token,
-            &bot,
-            solve(&p),
-            None
-        )
-        .await
-        .is_err());
+        assert!(refused(issued().await.unwrap()).await);
     }
-    // Five: a cool-down until the first failures are 15 minutes old, 10 minutes from now.
+    // Five at 0, 100 and 300 s: a cool-down until the first is 15 minutes old.
     assert!(matches!(
-        challenge::issue(&state, Purpose::Recover, &bind, &net).await,
+        issued().await,
+        Err(ChallengeError::TooMany {
+            retry_after_secs: 600
+        })
+    ));
+    // A sixth, answering a challenge issued before: the cool-down now lasts until the fifth
+    // latest (100 s) is 15 minutes old, 10 minutes from now.
+    fx.clock.advance(100);
+    assert!(refused(spare).await);
+    assert!(matches!(
+        issued().await,
         Err(ChallengeError::TooMany {
             retry_after_secs: 600
         })
     ));
     fx.clock.advance(599);
     assert!(matches!(
-        challenge::issue(&state, Purpose::Recover, &bind, &net).await,
+        issued().await,
         Err(ChallengeError::TooMany {
             retry_after_secs: 1
         })
     ));
     fx.clock.advance(1);
-    assert!(challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .is_ok());
+    assert!(issued().await.is_ok());
 }
 
 async fn sign_in_passes_are_single_use(fx: Fixture) {

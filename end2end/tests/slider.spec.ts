@@ -140,6 +140,26 @@ test('the keyboard alone passes (Tab to the slider, arrow keys, then Enter)', as
   await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 15_000 });
 });
 
+test('after a refused keyboard answer, Enter alone sends nothing until the handle is at the end again', async ({ page }) => {
+  await toTheSlider(page);
+  const answers: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('recover_challenge_answer')) answers.push(r.url());
+  });
+  await handle(page).focus();
+  // One key press is no person's answer: refused.
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await expect(status(page)).toHaveText("Couldn't verify, try again.", { timeout: 20_000 });
+  expect(answers).toHaveLength(1);
+  await expect(handle(page)).toHaveAttribute('aria-valuenow', '0');
+  // The handle went back to the start: the keys pressed before are no answer any more.
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1_000);
+  expect(answers).toHaveLength(1);
+  await expect(status(page)).toHaveText("Couldn't verify, try again.");
+});
+
 test('a single tap on the end of the track passes, by touch and by mouse', async ({ browser }) => {
   const touch = await browser.newContext({ hasTouch: true, baseURL: test.info().project.use.baseURL });
   const page = await touch.newPage();

@@ -505,6 +505,8 @@ fn widget(
                         } else {
                             state.set(SliderState::Failed);
                             pos.set(0.0);
+                            // The next answer is a new movement, keys included.
+                            rec.set_value(Movement::default());
                             load();
                         }
                     });
@@ -664,9 +666,12 @@ fn widget(
             } else if matches!(ev.key().as_str(), "Enter" | " ") {
                 ev.prevent_default();
                 let mut answer = None;
+                // Only with the handle at the end now: after a failure or a refusal it went back
+                // to the start, and the keys pressed before are no answer any more.
+                let at_end = pos.get_untracked() >= 0.97 * full;
                 rec.update_value(|m| {
                     m.trusted &= ev.is_trusted();
-                    if m.mode == "keyboard" && m.value >= 97.0 {
+                    if m.mode == "keyboard" && m.value >= 97.0 && at_end {
                         answer = Some(m.clone());
                     }
                 });
