@@ -196,6 +196,7 @@ struct Asking {
     fetch: Fetch,
     state: RwSignal<SliderState>,
     pos: RwSignal<f64>,
+    rec: StoredValue<Movement>,
     puzzle: RwSignal<Option<Puzzle>>,
     nonce: RwSignal<Option<u32>>,
     issued_at: RwSignal<f64>,
@@ -221,7 +222,7 @@ impl Asking {
                 Fetched::Puzzle(p) => p,
                 Fetched::Refused { minutes } => {
                     self.state.set(SliderState::Refused { minutes });
-                    self.pos.set(0.0);
+                    back_to_start(self.pos, self.rec);
                     set_timeout(move || self.ask(attempt + 1), Duration::from_secs(30));
                     return;
                 }
@@ -244,6 +245,13 @@ impl Asking {
             });
         });
     }
+}
+
+/// Puts the handle back at the start and forgets what was recorded: the next answer is a new
+/// movement (after a failure or a refusal, keys pressed before are no answer any more).
+fn back_to_start(pos: RwSignal<f64>, rec: StoredValue<Movement>) {
+    pos.set(0.0);
+    rec.set_value(Movement::default());
 }
 
 /// Runs `then` with the proof-of-work answer as soon as the search has found it.
@@ -396,6 +404,7 @@ fn widget(
                 fetch: fetch.clone(),
                 state,
                 pos,
+                rec,
                 puzzle,
                 nonce,
                 issued_at,
@@ -504,9 +513,7 @@ fn widget(
                             state.set(SliderState::Passed);
                         } else {
                             state.set(SliderState::Failed);
-                            pos.set(0.0);
-                            // The next answer is a new movement, keys included.
-                            rec.set_value(Movement::default());
+                            back_to_start(pos, rec);
                             load();
                         }
                     });
@@ -666,12 +673,9 @@ fn widget(
             } else if matches!(ev.key().as_str(), "Enter" | " ") {
                 ev.prevent_default();
                 let mut answer = None;
-                // Only with the handle at the end now: after a failure or a refusal it went back
-                // to the start, and the keys pressed before are no answer any more.
-                let at_end = pos.get_untracked() >= 0.97 * full;
                 rec.update_value(|m| {
                     m.trusted &= ev.is_trusted();
-                    if m.mode == "keyboard" && m.value >= 97.0 && at_end {
+                    if m.mode == "keyboard" && m.value >= 97.0 {
                         answer = Some(m.clone());
                     }
                 });
