@@ -125,6 +125,9 @@ pub async fn start_signup(
     // taken and free addresses alike so the limit itself reveals nothing.
     let now = state.clock.now();
     let mail_subject = state.secret.mac("signup-mail", &[email.key().as_bytes()]);
+    // Sign-ups of one address take turns until their e-mail is counted, so several sent at
+    // once cannot all read the count before any is recorded (`turns`).
+    let _turn = state.turns.take(&mail_subject).await;
     let (sent, _) =
         limits::count_since(&state.db, kind::SIGNUP_MAIL, &mail_subject, now - 3_600).await?;
     if sent >= state.config.signup_mails_per_hour {
@@ -178,8 +181,8 @@ pub async fn start_signup(
     .execute(&mut *tx)
     .await?;
     outbox::enqueue(&mut tx, &message, now).await?;
+    limits::record_in(&mut tx, kind::SIGNUP_MAIL, &mail_subject, now).await?;
     tx.commit().await?;
-    limits::record(&state.db, kind::SIGNUP_MAIL, &mail_subject, now).await?;
     tracing::info!(email = %email.masked(), "sign-up started");
     Ok(SignupStarted {
         token,
@@ -333,6 +336,10 @@ pub async fn login_with_pass(
         return Err(LoginError::PasswordMissing);
     }
     let (account_subject, network_subject) = login_subjects(state, &email, &client.network);
+    // The address's sign-ins take turns from here until their failure is recorded: each reads
+    // the failures of those before it, so guesses sent at once still meet the slider after
+    // `login_challenge_after` of them (`turns`).
+    let _turn = state.turns.take(&account_subject).await;
     let now = state.clock.now();
     // The account, both failure counts and whether this browser is known to the account, in
     // one round trip (the same query whether or not the address has an account).
@@ -357,13 +364,19 @@ pub async fn login_with_pass(
     .fetch_one(state.db.pool())
     .await?;
     let failures: i64 = col(&row, "failures")?;
-    let gate = limits::login_gate(
+    let known_device = col::<i64>(&row, "known_device")? > 0;
+    let gate = match limits::login_gate(
         &state.config,
         failures,
         col(&row, "latest")?,
         col(&row, "network_failures")?,
         now,
-    );
+    ) {
+        // The lock keeps out unknown browsers (DESIGN.md §3): the owner's own, which a guesser
+        // does not have, still get in, after the slider.
+        LoginGate::Locked { .. } if known_device => LoginGate::NeedsChallenge,
+        gate => gate,
+    };
     match gate {
         LoginGate::Locked { retry_after_secs } => {
             return Err(LoginError::Locked { retry_after_secs })
@@ -405,7 +418,7 @@ pub async fn login_with_pass(
         limits::record(&state.db, kind::LOGIN_FAIL_NETWORK, &network_subject, now).await?;
         return Err(LoginError::Incorrect);
     };
-    let new_device = col::<i64>(&row, "known_device")? == 0;
+    let new_device = !known_device;
     // Every write of a sign-in in one batch: on SQLite, BEGIN, the statements and COMMIT go to
     // the writing connection as one query; on PostgreSQL, as each writes its own table, one
     // statement.

@@ -22,6 +22,7 @@ pub mod slider;
 pub mod sms;
 pub mod smtp;
 pub mod state;
+pub mod turns;
 
 pub use config::Config;
 pub use db::Db;

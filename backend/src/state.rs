@@ -30,6 +30,8 @@ pub struct AppState {
     pub secret: Secret,
     /// The key before the last rotation, if configured.
     pub previous_secret: Option<Secret>,
+    /// Turns in this process: the sign-ins of one address take them (`accounts`).
+    pub turns: crate::turns::Turns,
 }
 
 impl std::fmt::Debug for AppState {
@@ -68,6 +70,7 @@ impl AppState {
             clock,
             secret,
             previous_secret,
+            turns: crate::turns::Turns::default(),
         })
     }
 }

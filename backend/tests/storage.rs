@@ -33,6 +33,9 @@ on_both_databases!(
     flows_stored_before_migration_9_come_through_it,
     signup_mails_per_address_are_bounded,
     login_asks_for_the_slider_after_failures,
+    guesses_sent_at_once_meet_the_slider,
+    the_lock_keeps_out_unknown_browsers_only,
+    signups_sent_at_once_stay_within_the_mail_cap,
 );
 
 /// 120 messages waiting (more than one pass takes), e-mails and texts mixed: the sender's first
@@ -970,5 +973,125 @@ async fn login_asks_for_the_slider_after_failures(fx: Fixture) {
         )
         .await,
         Err(LoginError::ChallengeRequired)
+    );
+}
+
+/// Twelve wrong passwords for one address sent at once, from twelve networks: the first three
+/// (`LOGIN_CHALLENGE_AFTER`) are checked, and the others meet the slider. Without turns every
+/// guess read "no failures yet" before the first was recorded, and all twelve were checked.
+async fn guesses_sent_at_once_meet_the_slider(fx: Fixture) {
+    let state = fx.state(&[("LOGIN_CHALLENGE_AFTER", "3")]).await;
+    accounts::create_user(&state, "burst@example.com", PW, "")
+        .await
+        .unwrap();
+    let guesses: Vec<_> = (0..12)
+        .map(|n| {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let net = format!("198.51.{n}.0/24");
+                accounts::login(&state, "burst@example.com", "Wrong1Password", &net).await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for guess in guesses {
+        answers.push(guess.await.unwrap());
+    }
+    let checked = answers
+        .iter()
+        .filter(|a| **a == Err(LoginError::Incorrect))
+        .count();
+    let gated = answers
+        .iter()
+        .filter(|a| **a == Err(LoginError::ChallengeRequired))
+        .count();
+    assert_eq!((checked, gated), (3, 9), "{answers:?}");
+}
+
+/// Past `LOGIN_LOCK_AFTER` failures an address is locked for browsers it does not know; a
+/// browser the owner signed in with before still gets in (after the slider, when the policy
+/// has one).
+async fn the_lock_keeps_out_unknown_browsers_only(fx: Fixture) {
+    let state = fx
+        .state(&[("LOGIN_LOCK_AFTER", "3"), ("SLIDER_POLICY", "never")])
+        .await;
+    accounts::create_user(&state, "owner@example.com", PW, "")
+        .await
+        .unwrap();
+    let home = "192.0.2.0/24";
+    let own = accounts::login_with_pass(&state, "owner@example.com", PW, &Client::at(home), None)
+        .await
+        .expect("the owner signs in");
+    let owners_browser = Client {
+        device: Some(own.device.clone()),
+        ..Client::at(home)
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            accounts::login(
+                &state,
+                "owner@example.com",
+                "Wrong1Password",
+                "203.0.113.0/24"
+            )
+            .await,
+            Err(LoginError::Incorrect)
+        );
+    }
+    // A browser the account does not know: locked, right password or not.
+    assert!(matches!(
+        accounts::login(&state, "owner@example.com", PW, home).await,
+        Err(LoginError::Locked { .. })
+    ));
+    assert!(matches!(
+        accounts::login_with_pass(&state, "owner@example.com", PW, &Client::at(home), None).await,
+        Err(LoginError::Locked { .. })
+    ));
+    // The owner's browser: in, and a wrong password there is still only "incorrect".
+    assert_eq!(
+        accounts::login_with_pass(
+            &state,
+            "owner@example.com",
+            "Wrong1Password",
+            &owners_browser,
+            None
+        )
+        .await
+        .map(|s| s.user_id),
+        Err(LoginError::Incorrect)
+    );
+    assert_eq!(
+        accounts::login_with_pass(&state, "owner@example.com", PW, &owners_browser, None)
+            .await
+            .map(|s| s.user_id),
+        Ok(own.user_id)
+    );
+}
+
+/// Six sign-ups of one address sent at once, with two e-mails an hour allowed: two are sent,
+/// four refused. Counted before the hash and recorded after it, all six used to pass.
+async fn signups_sent_at_once_stay_within_the_mail_cap(fx: Fixture) {
+    let state = fx.state(&[("SIGNUP_MAILS_PER_HOUR", "2")]).await;
+    let signups: Vec<_> = (0..6)
+        .map(|_| {
+            let state = state.clone();
+            tokio::spawn(async move {
+                accounts::start_signup(&state, "many@example.com", PW, "", texts::Locale::en).await
+            })
+        })
+        .collect();
+    let (mut sent, mut refused) = (0, 0);
+    for signup in signups {
+        match signup.await.unwrap() {
+            Ok(_) => sent += 1,
+            Err(SignupError::TooMany { .. }) => refused += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((sent, refused), (2, 4));
+    assert_eq!(
+        count(&state, "SELECT COUNT(*) FROM outbox").await,
+        2,
+        "two e-mails queued"
     );
 }
