@@ -11,7 +11,6 @@
 use crate::clock::Timestamp;
 use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_id, new_token, random_bytes, token_hash, uniform_below};
-use crate::db::col;
 use crate::limits::{self, kind};
 use crate::slider::{self, Movement, Tier};
 use crate::state::AppState;
@@ -164,8 +163,9 @@ pub async fn issue(
             retry_after_secs: cooled_at.map_or(WINDOW, |at| (at - now).max(1)),
         });
     }
-    let harder = failures >= state.config.challenge_harder_after
-        || (purpose == Purpose::Recover && flow_of_flagged_account(state, bind).await?);
+    // The tier follows the failures only: a tier that followed the account (one secured with
+    // "This wasn't me") would tell whoever starts a recovery for an address that it has one.
+    let harder = failures >= state.config.challenge_harder_after;
     let work = state.config.pow_work.max(1);
     let bound = if harder { work.saturating_mul(2) } else { work };
     let extra_bound = work;
@@ -440,19 +440,4 @@ async fn fail<T>(
         .await?;
     }
     Err(ChallengeError::Failed)
-}
-
-/// Whether the recovery flow `bind` belongs to an account secured with "This wasn't me" (its
-/// challenges are always in the harder tier).
-async fn flow_of_flagged_account(state: &AppState, bind: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT u.flagged FROM recovery_flows f JOIN users u ON u.id = f.user_id WHERE f.id_hash = $1",
-    )
-    .bind(bind)
-    .fetch_optional(state.db.pool())
-    .await?;
-    Ok(match row {
-        Some(r) => col::<i64>(&r, "flagged")? != 0,
-        None => false,
-    })
 }

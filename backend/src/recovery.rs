@@ -205,8 +205,9 @@ pub async fn start(
 
 /// Opens a flow for `email` in `client`'s browser, replacing the browser's previous flow if
 /// any, and records "recovery requested" for the account (a row without an account otherwise:
-/// the same work either way). An account its owner secured with "This wasn't me" always passes
-/// the slider first, in the harder tier.
+/// the same work either way). Whether the slider comes first depends on the address's and the
+/// network's counts, never on the account: an account its owner secured with "This wasn't me"
+/// starts like any address (and asks for the SMS step after the code, `sms_required`).
 pub async fn start_from(
     state: &AppState,
     email: &str,
@@ -225,19 +226,16 @@ pub async fn start_from(
         crate::challenge::recovery_requires(state, &account_key, &network_subject).await?;
     // The account is read before the write, outside the write lock: the write is then one
     // turn of the lock (one hand-off to SQLite's thread) instead of two with work between.
-    // Accounts are never deleted, so the flow's reference stays good; an account created or
-    // flagged ("This wasn't me") while this request runs is seen by the next start, as it
-    // would be had this one come a moment earlier.
-    let user = sqlx::query("SELECT id, flagged FROM users WHERE email_key = $1")
+    // Accounts are never deleted, so the flow's reference stays good; an account created while
+    // this request runs is seen by the next start, as it would be had this one come a moment
+    // earlier.
+    let user_id: Option<String> = sqlx::query("SELECT id FROM users WHERE email_key = $1")
         .bind(email.key())
         .fetch_optional(state.db.pool())
-        .await?;
-    let (user_id, flagged): (Option<String>, bool) = match user {
-        Some(r) => (Some(col(&r, "id")?), col::<i64>(&r, "flagged")? != 0),
-        None => (None, false),
-    };
-    let step =
-        Step::first(challenge || (flagged && state.config.slider_policy != StepPolicy::Never));
+        .await?
+        .map(|r| col(&r, "id"))
+        .transpose()?;
+    let step = Step::first(challenge);
     let id_hash = token_hash(&token);
     // Every write in one batch: one round trip inside the write lock on SQLite. The network's
     // uses were counted outside it, so the flow is inserted only while they are still under

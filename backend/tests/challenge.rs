@@ -26,6 +26,7 @@ on_both_databases!(
     failures_raise_the_tier_then_cool_down,
     sign_in_passes_are_single_use,
     a_database_error_fails_closed,
+    a_secured_account_starts_like_any_address,
 );
 
 fn solve(p: &Puzzle) -> u32 {
@@ -615,4 +616,39 @@ async fn a_database_error_fails_closed(fx: Fixture) {
         ),
         "never a pass without the database"
     );
+}
+
+/// An account its owner secured with "This wasn't me" (flagged) starts a recovery as an
+/// address without an account does: the same first step under the default policy, and under
+/// `always` a challenge of the same size. Before, it alone opened on the slider, in the
+/// harder tier, which told whoever typed the address that it has an account.
+async fn a_secured_account_starts_like_any_address(fx: Fixture) {
+    for policy in ["risk", "always"] {
+        let state = fx.state(&[WORK, ("SLIDER_POLICY", policy)]).await;
+        let (flagged, nobody) = (
+            format!("flagged-{policy}@example.com"),
+            format!("nobody-{policy}@example.com"),
+        );
+        backend::accounts::create_user(&state, &flagged, "Tangerine7Harbor", "")
+            .await
+            .unwrap();
+        assert!(backend::accounts::set_flag(&state, &flagged, true)
+            .await
+            .unwrap());
+        let mut seen = Vec::new();
+        for (email, net) in [(&flagged, "198.51.100.0/24"), (&nobody, "192.0.2.0/24")] {
+            let s = recovery::start(&state, email, None, net).await.unwrap();
+            let bound = match s.step {
+                Step::Challenge => Some(
+                    challenge::issue(&state, Purpose::Recover, &recovery::flow_key(&s.token), net)
+                        .await
+                        .unwrap()
+                        .bound,
+                ),
+                _ => None,
+            };
+            seen.push((s.step, bound));
+        }
+        assert_eq!(seen[0], seen[1], "{policy}: {seen:?}");
+    }
 }
