@@ -698,6 +698,12 @@ pub async fn set_password_on_device(
         vec![hash.into(), now.into(), (&user_id).into()],
     );
     sessions::revoke_all_into(&mut batch, &user_id);
+    // The account's other recoveries end with this one: a grant opened elsewhere (perhaps by
+    // whoever made the owner reset) cannot set a password after the owner's.
+    batch.push(
+        "DELETE FROM recovery_flows WHERE user_id = $1 AND id_hash <> $2",
+        vec![(&user_id).into(), (&id_hash).into()],
+    );
     let wasnt_me =
         crate::disown::issue_into(&mut batch, state, &user_id, event::PASSWORD_RESET, now);
     let notice = mail::PASSWORD_CHANGED.render(

@@ -34,6 +34,7 @@ on_both_databases!(
     network_limits_hold,
     racing_requests_stay_within_the_network_limits,
     racing_wrong_codes_stay_within_the_address_cap,
+    a_reset_ends_the_accounts_other_recoveries,
 );
 
 async fn deliver(state: &AppState) {
@@ -858,4 +859,43 @@ async fn racing_wrong_codes_stay_within_the_address_cap(fx: Fixture) {
             .all(|a| wrong(&a) || *a == Err(RecoveryError::AccountLocked)),
         "{answers:?}"
     );
+}
+
+/// Two recoveries of one account, both past the code with their grants: a reset through one
+/// ends the other, so its grant can no longer set a password, and a recovery of another
+/// account is left alone.
+async fn a_reset_ends_the_accounts_other_recoveries(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
+    for email in ["lin@example.com", "ada@example.com"] {
+        accounts::create_user(&state, email, PW, "").await.unwrap();
+    }
+    let mut granted = Vec::new();
+    for email in ["lin@example.com", "lin@example.com", "ada@example.com"] {
+        let (token, code) = started_with_code(&state, email).await;
+        assert_eq!(
+            recovery::check_code(&state, &token, &code.unwrap(), NET).await,
+            Ok(Step::Password)
+        );
+        granted.push(token);
+    }
+    recovery::set_password(&state, &granted[0], NEW_PW, NEW_PW)
+        .await
+        .unwrap();
+    assert_eq!(
+        recovery::set_password(
+            &state,
+            &granted[1],
+            "Riverbank9Lantern",
+            "Riverbank9Lantern"
+        )
+        .await,
+        Err(RecoveryError::NoFlow),
+        "the other grant ended with the reset"
+    );
+    assert!(accounts::login(&state, "lin@example.com", NEW_PW, NET)
+        .await
+        .is_ok());
+    recovery::set_password(&state, &granted[2], NEW_PW, NEW_PW)
+        .await
+        .expect("another account's recovery goes on");
 }
