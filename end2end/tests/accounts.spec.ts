@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { freshEmail, GOOD_PASSWORD, signIn, signUp, waitForMessage } from './helpers';
+import { freshEmail, GOOD_PASSWORD, signIn, signUp, waitForHydration, waitForMessage } from './helpers';
 
 // Runs twice: hydrated, and with JavaScript off (@nojs) where every form is a plain post.
 test('sign up, sign out, wrong password, sign in, sign out everywhere @nojs', async ({ page, browser }) => {
@@ -46,6 +46,35 @@ test('Back after signing out does not show the account again @nojs', async ({ pa
 test('an unknown address gets the same answer as a wrong password @nojs', async ({ page }) => {
   await signIn(page, freshEmail('nobody'), GOOD_PASSWORD);
   await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
+});
+
+test('a double tap on "Sign in" sends the form once', async ({ page }) => {
+  await page.goto('/login');
+  await waitForHydration(page);
+  await page.getByLabel('E-mail').fill(freshEmail('double'));
+  await page.getByLabel('Password', { exact: true }).fill('Tangerine7Harbour');
+  const sent: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/login') sent.push(r.url());
+  });
+  // The answer takes a moment (held back here), and meanwhile the form is sent again, as a
+  // second tap 150 ms after the first does (sent from the page: Playwright's own clicks wait
+  // for the first navigation). Each send would be a sign-in of its own, two failures counted.
+  await page.route('**/api/login', async (route) => {
+    await new Promise((ok) => setTimeout(ok, 500));
+    await route.continue().catch(() => {}); // a navigation the browser dropped
+  });
+  await page.getByRole('button', { name: 'Sign in' }).evaluate((button: HTMLButtonElement) => {
+    button.click();
+    setTimeout(() => button.click(), 150);
+  });
+  await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
+  expect(sent).toHaveLength(1);
+  // The answer came: the form sends again.
+  await page.getByLabel('Password', { exact: true }).fill('Tangerine7Harbour');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password.');
+  expect(sent).toHaveLength(2);
 });
 
 test('the account page sends a signed-out visitor to sign in @nojs', async ({ page }) => {

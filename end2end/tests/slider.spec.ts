@@ -136,6 +136,8 @@ test('the keyboard alone passes (Tab to the slider, arrow keys, then Enter)', as
     await page.waitForTimeout(40);
   }
   await expect(handle(page)).toHaveAttribute('aria-valuenow', '100');
+  // At the end the status (a live region) says what confirms.
+  await expect(status(page)).toHaveText('At the end. Press Enter to verify.');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/recover\/verify$/, { timeout: 15_000 });
 });

@@ -201,17 +201,46 @@ fn SendButton(label: String, busy: bool, danger: bool) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::{closure::Closure, JsCast};
-        Effect::new(move |_| {
-            let Some(form) = button.get().and_then(|b| b.form()) else {
-                return;
-            };
-            let sent = Closure::<dyn Fn()>::new(move || busy.set(true));
-            let _ = form.add_event_listener_with_callback("submit", sent.as_ref().unchecked_ref());
-            // Lives as long as the page (the form is never removed).
-            sent.forget();
+        use std::{cell::Cell, rc::Rc};
+        // When the form was sent, while its answer is awaited. A second send meanwhile (a
+        // double tap, Enter pressed twice) is dropped: the server would take both, counting two
+        // failed sign-ins, or sending a code and then answering "wait 60 seconds". After
+        // `AGAIN_AFTER_MS` without an answer (the shopper may have stopped the page) a send
+        // goes through again.
+        const AGAIN_AFTER_MS: f64 = 10_000.0;
+        let sent_at = Rc::new(Cell::new(None::<f64>));
+        let listening = Rc::new(Cell::new(false));
+        let now = || window().performance().map_or(0.0, |p| p.now());
+        Effect::new({
+            let sent_at = sent_at.clone();
+            move |_| {
+                let Some(form) = button.get().and_then(|b| b.form()) else {
+                    return;
+                };
+                if listening.replace(true) {
+                    return;
+                }
+                let sent_at = sent_at.clone();
+                let sent = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                    let at = now();
+                    if sent_at.get().is_some_and(|then| at - then < AGAIN_AFTER_MS) {
+                        ev.prevent_default();
+                        return;
+                    }
+                    sent_at.set(Some(at));
+                    busy.set(true);
+                });
+                let _ =
+                    form.add_event_listener_with_callback("submit", sent.as_ref().unchecked_ref());
+                // Lives as long as the page (the form is never removed).
+                sent.forget();
+            }
         });
         // Back from the browser's page cache, the form is ready again.
-        let shown = window_event_listener(leptos::ev::pageshow, move |_| busy.set(false));
+        let shown = window_event_listener(leptos::ev::pageshow, move |_| {
+            sent_at.set(None);
+            busy.set(false);
+        });
         on_cleanup(move || shown.remove());
     }
     view! {

@@ -737,7 +737,14 @@ fn widget(
     };
 
     let percent = move || (pos.get() / travel.get() * 100.0).round().clamp(0.0, 100.0) as i64;
+    // Taken to the end with the keys, the handle waits for Enter: the status says so (arrow keys
+    // alone never confirm, and nothing on screen would tell a keyboard user what comes next).
+    let keyed_to_end =
+        move || pos.get() >= 0.97 * travel.get() && rec.with_value(|m| m.mode == "keyboard");
     let status = move || match state.get() {
+        SliderState::Idle | SliderState::Failed if keyed_to_end() => {
+            td_string!(l, slider.status_at_end).to_string()
+        }
         SliderState::Idle | SliderState::Dragging => td_string!(l, slider.status_idle).to_string(),
         SliderState::Checking => td_string!(l, slider.status_checking).to_string(),
         SliderState::Passed => td_string!(l, slider.status_passed).to_string(),

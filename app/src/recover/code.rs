@@ -122,9 +122,16 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                     .into_any()
                 }
             />
-            <p class="form-links">
-                {link(&td_string!(l, recover.code.wrong_address, <a> = "a"), "/recover")}
-            </p>
+            // The texted code goes to the number on file: starting again would not change it
+            // (the footer's "Contact support" is the way out there).
+            {(!sms)
+                .then(|| {
+                    view! {
+                        <p class="form-links">
+                            {link(&td_string!(l, recover.code.wrong_address, <a> = "a"), "/recover")}
+                        </p>
+                    }
+                })}
         </Page>
     }
 }
