@@ -14,7 +14,7 @@ pub mod kind {
     pub const SIGNUP_MAIL: &str = "signup_mail";
     /// A recovery code "sent" to an address (whether or not it has an account).
     pub const RECOVERY_CODE_ACCOUNT: &str = "recovery_code_account";
-    /// A wrong recovery code for an address, across flows and codes.
+    /// A wrong recovery code for an address, across flows and codes, e-mailed or texted.
     pub const RECOVERY_WRONG_ACCOUNT: &str = "recovery_wrong_account";
     /// A recovery flow started from a network.
     pub const RECOVERY_START_NETWORK: &str = "recovery_start_network";
@@ -22,8 +22,6 @@ pub mod kind {
     pub const RECOVERY_SEND_NETWORK: &str = "recovery_send_network";
     /// An SMS code sent for an address (per rolling day, apart from e-mailed codes).
     pub const SMS_CODE_ACCOUNT: &str = "sms_code_account";
-    /// A wrong SMS code for an address.
-    pub const SMS_WRONG_ACCOUNT: &str = "sms_wrong_account";
     /// A text message to a number, to a country code, and in all (SMS pumping caps).
     pub const SMS_NUMBER: &str = "sms_number";
     pub const SMS_COUNTRY: &str = "sms_country";

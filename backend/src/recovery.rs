@@ -1049,8 +1049,15 @@ async fn check_sms(
     now: i64,
 ) -> Result<Step, RecoveryError> {
     let cfg = &state.config;
-    let wrong_today =
-        limits::count_in(tx, kind::SMS_WRONG_ACCOUNT, &flow.account_key, now - DAY).await?;
+    // One count of wrong codes per address and day, e-mailed and texted alike (DESIGN.md §3:
+    // "across all flows, codes and resends").
+    let wrong_today = limits::count_in(
+        tx,
+        kind::RECOVERY_WRONG_ACCOUNT,
+        &flow.account_key,
+        now - DAY,
+    )
+    .await?;
     if wrong_today >= cfg.wrong_codes_per_account_per_day {
         return Err(RecoveryError::AccountLocked);
     }
@@ -1068,7 +1075,7 @@ async fn check_sms(
         .bind(id_hash)
         .execute(&mut *tx)
         .await?;
-        limits::record_in(tx, kind::SMS_WRONG_ACCOUNT, &flow.account_key, now).await?;
+        limits::record_in(tx, kind::RECOVERY_WRONG_ACCOUNT, &flow.account_key, now).await?;
         activity::record_for_flow(tx, id_hash, event::WRONG_CODE, Some("sms"), now).await?;
         let tries_left = flow.sms_tries_left - 1;
         return Err(if tries_left <= 0 {

@@ -25,6 +25,7 @@ on_both_databases!(
     anti_pumping_caps_hold,
     changing_the_phone_needs_the_password,
     racing_texts_stay_within_the_caps,
+    wrong_texted_and_emailed_codes_share_the_daily_count,
 );
 
 async fn deliver(state: &AppState) -> Vec<outbox::Delivered> {
@@ -479,4 +480,54 @@ async fn a_provider_outage_is_retried_and_nothing_is_lost() {
     use backend::outbox::Transport;
     assert!(gone.send(&text_to("+447700900789", "x")).await.is_err());
     assert!(HttpSms::new("ftp://x", "AC123", "t", "f").is_err());
+}
+
+/// Wrong texted codes count with wrong e-mailed ones towards the address's daily limit (4
+/// here): three wrong texts and one wrong e-mailed code, and the next check, even with the
+/// right code, is refused for the day. Counted apart, the address had 4 of each.
+async fn wrong_texted_and_emailed_codes_share_the_daily_count(fx: Fixture) {
+    let state = fx
+        .state(&[
+            ("SLIDER_POLICY", "never"),
+            ("SMS_POLICY", "always"),
+            ("WRONG_CODES_PER_ACCOUNT_PER_DAY", "4"),
+        ])
+        .await;
+    accounts::create_user(&state, "lin@example.com", PW, PHONE)
+        .await
+        .unwrap();
+    let (token, next) = past_email_code(&state, "lin@example.com", None).await;
+    assert_eq!(next, Step::Sms);
+    recovery::send_code(&state, &token, NET).await.unwrap();
+    let sms = code(&state, "sms", "+447700900789").await;
+    let wrong = if sms == "111111" { "222222" } else { "111111" };
+    for tries_left in [4, 3, 2] {
+        assert_eq!(
+            recovery::check_code(&state, &token, wrong, NET).await,
+            Err(RecoveryError::WrongCode { tries_left })
+        );
+    }
+    let s = recovery::start(&state, "lin@example.com", None, NET)
+        .await
+        .unwrap();
+    recovery::send_code(&state, &s.token, NET).await.unwrap();
+    let emailed = code(&state, "email", "lin@example.com").await;
+    let wrong = if emailed == "111111" {
+        "222222"
+    } else {
+        "111111"
+    };
+    assert_eq!(
+        recovery::check_code(&state, &s.token, wrong, NET).await,
+        Err(RecoveryError::WrongCode { tries_left: 4 })
+    );
+    assert_eq!(
+        recovery::check_code(&state, &s.token, &emailed, NET).await,
+        Err(RecoveryError::AccountLocked),
+        "four wrong codes today, texted or e-mailed"
+    );
+    assert_eq!(
+        recovery::check_code(&state, &token, &sms, NET).await,
+        Err(RecoveryError::AccountLocked)
+    );
 }
