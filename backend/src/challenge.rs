@@ -144,7 +144,10 @@ pub async fn recovery_requires(
                 now - WINDOW,
             )
             .await?;
-            recent_codes > 0 || recent_starts > 5 || recent_failures > 0
+            recent_codes > 0
+                || recent_starts > 5
+                || recent_failures > 0
+                || past_wrong_code_limit(state, account, now).await?
         }
     })
 }
@@ -163,9 +166,12 @@ pub async fn issue(
             retry_after_secs: cooled_at.map_or(WINDOW, |at| (at - now).max(1)),
         });
     }
-    // The tier follows the failures only: a tier that followed the account (one secured with
-    // "This wasn't me") would tell whoever starts a recovery for an address that it has one.
-    let harder = failures >= state.config.challenge_harder_after;
+    // The tier follows counts kept alike for addresses with and without an account: the
+    // challenge failures, and for a recovery its address's wrong codes today. (A tier that
+    // followed the account, such as one secured with "This wasn't me", would tell whoever
+    // starts a recovery for an address that it has one.)
+    let harder = failures >= state.config.challenge_harder_after
+        || (purpose == Purpose::Recover && flow_past_wrong_code_limit(state, bind, now).await?);
     let work = state.config.pow_work.max(1);
     let bound = if harder { work.saturating_mul(2) } else { work };
     let extra_bound = work;
@@ -306,10 +312,12 @@ pub async fn answer(
     let passed = match purpose {
         Purpose::Recover => {
             let moved = sqlx::query(
-                "UPDATE recovery_flows SET step = 'verify' WHERE id_hash = $1 AND step = 'challenge' AND expires_at > $2",
+                "UPDATE recovery_flows SET step = 'verify', hard_passed = $3 \
+                 WHERE id_hash = $1 AND step = 'challenge' AND expires_at > $2",
             )
             .bind(bind)
             .bind(now)
+            .bind(i64::from(body.harder))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -440,4 +448,37 @@ async fn fail<T>(
         .await?;
     }
     Err(ChallengeError::Failed)
+}
+
+/// Whether the address `account` (its HMAC) has had its daily limit of wrong recovery codes.
+async fn past_wrong_code_limit(
+    state: &AppState,
+    account: &str,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let (wrong, _) = limits::count_since(
+        &state.db,
+        kind::RECOVERY_WRONG_ACCOUNT,
+        account,
+        now - 86_400,
+    )
+    .await?;
+    Ok(wrong >= state.config.wrong_codes_per_account_per_day)
+}
+
+/// [`past_wrong_code_limit`] for the address of the recovery flow `bind` (false without one).
+async fn flow_past_wrong_code_limit(
+    state: &AppState,
+    bind: &str,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let account: Option<String> =
+        sqlx::query_scalar("SELECT account_key FROM recovery_flows WHERE id_hash = $1")
+            .bind(bind)
+            .fetch_optional(state.db.pool())
+            .await?;
+    match account {
+        Some(account) => past_wrong_code_limit(state, &account, now).await,
+        None => Ok(false),
+    }
 }

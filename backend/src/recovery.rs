@@ -125,6 +125,8 @@ struct Flow {
     network_latest: Option<i64>,
     /// The language the flow was started in: its messages are written in it.
     lang: texts::Locale,
+    /// It passed the slider in the harder tier (see [`past_the_wrong_code_limit`]).
+    hard_passed: bool,
 }
 
 /// The per-network limit a [`load`] also counts: its kind and keyed subject.
@@ -561,8 +563,11 @@ pub async fn check_code_on_device(
         now - DAY,
     )
     .await?;
-    if wrong_today >= cfg.wrong_codes_per_account_per_day {
-        return Err(RecoveryError::AccountLocked);
+    let over = wrong_today >= cfg.wrong_codes_per_account_per_day;
+    if over && !flow.hard_passed {
+        let refused = past_the_wrong_code_limit(state, &mut tx, &id_hash).await?;
+        tx.commit().await?;
+        return Err(refused);
     }
     if flow.code_dead(now) {
         return Err(RecoveryError::CodeDead);
@@ -597,11 +602,20 @@ pub async fn check_code_on_device(
             RecoveryError::WrongCode { tries_left }
         });
     }
+    // Past the limit the texted code is no longer a matter of risk: without a phone (or
+    // without texts) the way on is support.
+    let sms_required = if over {
+        let texts = state.config.sms_policy != StepPolicy::Never;
+        if !texts || account_phone(&mut tx, &flow).await?.is_none() {
+            return Err(RecoveryError::AccountLocked);
+        }
+        true
+    } else {
+        sms_required(state, &mut tx, &flow, device).await?
+    };
     let next = flow
         .step
-        .after(Event::CodeVerified {
-            sms_required: sms_required(state, &mut tx, &flow, device).await?,
-        })
+        .after(Event::CodeVerified { sms_required })
         .map_err(|e| RecoveryError::OutOfOrder { step: e.step })?;
     let moved = sqlx::query(
         "UPDATE recovery_flows SET step = $1, code_mac = NULL, grant_expires_at = $2 \
@@ -832,7 +846,7 @@ async fn begin_with_flow(
 
 const LOAD: &str = "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
      code_tries_left, codes_sent, grant_expires_at, sms_code_mac, sms_sent_at, sms_expires_at, \
-     sms_tries_left, sms_sent, lang, \
+     sms_tries_left, sms_sent, lang, hard_passed, \
      (SELECT COUNT(*) FROM attempts a WHERE a.kind = $3 AND a.subject = f.account_key AND a.at > $5) AS codes_today, \
      (SELECT COUNT(*) FROM attempts a WHERE a.kind = $4 AND a.subject = f.account_key AND a.at > $5) AS texts_today, \
      (SELECT COUNT(*) FROM attempts a WHERE a.kind = $6 AND a.subject = $7 AND a.at > $8) AS network_used, \
@@ -881,6 +895,7 @@ fn flow_from(r: &AnyRow) -> Result<Flow, sqlx::Error> {
         network_used: col(r, "network_used")?,
         network_latest: col(r, "network_latest")?,
         lang: texts::parse(&col::<String>(r, "lang")?).unwrap_or_default(),
+        hard_passed: col::<i64>(r, "hard_passed")? != 0,
     })
 }
 
@@ -1038,6 +1053,33 @@ fn code_allows(
     Ok(())
 }
 
+/// Past the address's daily limit of wrong codes (DESIGN.md §3) a code is checked only in a flow
+/// that has passed the slider in its harder tier: any other flow of the address goes back to the
+/// slider (its codes die, and the challenge it gets is in the harder tier, as `challenge::issue`
+/// decides from the same count), then sends a new code; its right code asks for the SMS step.
+/// Without a slider (`SLIDER_POLICY=never`) the address's recovery waits for the day to roll
+/// (or for support). The same for addresses with and without an account.
+async fn past_the_wrong_code_limit(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    id_hash: &str,
+) -> Result<RecoveryError, sqlx::Error> {
+    if state.config.slider_policy == StepPolicy::Never {
+        return Ok(RecoveryError::AccountLocked);
+    }
+    sqlx::query(
+        "UPDATE recovery_flows SET step = $1, code_mac = NULL, sms_code_mac = NULL \
+         WHERE id_hash = $2",
+    )
+    .bind(Step::Challenge.as_str())
+    .bind(id_hash)
+    .execute(conn)
+    .await?;
+    Ok(RecoveryError::OutOfOrder {
+        step: Step::Challenge,
+    })
+}
+
 /// Checks a texted code; a right one opens the password step with its single-use grant.
 async fn check_sms(
     state: &AppState,
@@ -1058,8 +1100,8 @@ async fn check_sms(
         now - DAY,
     )
     .await?;
-    if wrong_today >= cfg.wrong_codes_per_account_per_day {
-        return Err(RecoveryError::AccountLocked);
+    if wrong_today >= cfg.wrong_codes_per_account_per_day && !flow.hard_passed {
+        return Err(past_the_wrong_code_limit(state, tx, id_hash).await?);
     }
     if flow.sms_dead(now) {
         return Err(RecoveryError::CodeDead);

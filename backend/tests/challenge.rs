@@ -27,6 +27,7 @@ on_both_databases!(
     sign_in_passes_are_single_use,
     a_database_error_fails_closed,
     a_secured_account_starts_like_any_address,
+    past_the_wrong_code_limit_the_harder_slider_opens_the_way,
 );
 
 fn solve(p: &Puzzle) -> u32 {
@@ -651,4 +652,145 @@ async fn a_secured_account_starts_like_any_address(fx: Fixture) {
         }
         assert_eq!(seen[0], seen[1], "{policy}: {seen:?}");
     }
+}
+
+/// The newest code e-mailed to `to`, after delivering what waits.
+async fn emailed_code(state: &AppState, to: &str) -> Option<String> {
+    use backend::outbox::{self, DevOutbox};
+    let dev = DevOutbox::new(state.db.clone(), state.clock.clone());
+    outbox::deliver_due(&state.db, &dev, state.clock.now())
+        .await
+        .unwrap();
+    outbox::dev_messages(&state.db, Some(to), 20)
+        .await
+        .unwrap()
+        .iter()
+        .find(|m| m.subject.contains("verification code"))
+        .map(|m| m.subject[..6].to_string())
+}
+
+/// DESIGN.md §3: past an address's daily limit of wrong codes (2 here) its recovery needs the
+/// slider's harder tier and the SMS step, or support. A flow that had the wrong codes goes back
+/// to the slider, gets the harder tier, and after it checks codes again; then the right code
+/// asks for the text (an account with a phone) or is refused (without one). An address
+/// without an account goes the same way, answer for answer.
+async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) {
+    use recovery::RecoveryError;
+    let state = fx
+        .state(&[WORK, ("WRONG_CODES_PER_ACCOUNT_PER_DAY", "2")])
+        .await;
+    backend::accounts::create_user(
+        &state,
+        "lin@example.com",
+        "Tangerine7Harbor",
+        "+44 7700 900789",
+    )
+    .await
+    .unwrap();
+    backend::accounts::create_user(&state, "ada@example.com", "Tangerine7Harbor", "")
+        .await
+        .unwrap();
+    let net = recovery::network_subject(&state, NET);
+    let mut answers = Vec::new();
+    for (n, address) in ["lin@example.com", "ada@example.com", "nobody@example.com"]
+        .into_iter()
+        .enumerate()
+    {
+        // A person's movement the harder tier passes (each used once: a path is single use).
+        let seed = (100 * (n as u64 + 1)..)
+            .find(|&seed| {
+                backend::slider::judge(
+                    &corpus::human(&mut Rng(seed)),
+                    backend::slider::Tier::Harder,
+                )
+            })
+            .expect("a seed");
+        let s = recovery::start(&state, address, None, NET).await.unwrap();
+        assert_eq!(s.step, Step::Verify, "{address}");
+        recovery::send_code(&state, &s.token, NET).await.unwrap();
+        let code = emailed_code(&state, address).await;
+        let right = code.clone().unwrap_or_else(|| "123456".into());
+        let wrong = if right == "111111" {
+            "222222"
+        } else {
+            "111111"
+        };
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            seen.push(recovery::check_code(&state, &s.token, wrong, NET).await);
+        }
+        // Two wrong today: even the right code sends the flow back to the slider.
+        seen.push(recovery::check_code(&state, &s.token, &right, NET).await);
+        assert_eq!(
+            recovery::view(&state, &s.token)
+                .await
+                .unwrap()
+                .unwrap()
+                .step,
+            Step::Challenge
+        );
+        // A new flow of the address starts there too; both get the harder tier.
+        let again = recovery::start(&state, address, None, "192.0.2.0/24")
+            .await
+            .unwrap();
+        assert_eq!(again.step, Step::Challenge, "{address}");
+        let bind = recovery::flow_key(&s.token);
+        let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+            .await
+            .unwrap();
+        assert_eq!(p.bound, 10_000, "{address}: the harder tier");
+        assert_eq!(
+            challenge::answer(
+                &state,
+                Purpose::Recover,
+                &bind,
+                &net,
+                &p.token,
+                &human_json(seed),
+                solve(&p),
+                None
+            )
+            .await,
+            Ok(Passed::Flow)
+        );
+        fx.clock.advance(61);
+        recovery::send_code(&state, &s.token, NET).await.unwrap();
+        let code = emailed_code(&state, address).await;
+        let right = code.clone().unwrap_or_else(|| "123456".into());
+        let wrong = if right == "111111" {
+            "222222"
+        } else {
+            "111111"
+        };
+        seen.push(recovery::check_code(&state, &s.token, wrong, NET).await);
+        seen.push(recovery::check_code(&state, &s.token, &right, NET).await);
+        answers.push(seen);
+    }
+    let wrong = |tries_left| Err(RecoveryError::WrongCode { tries_left });
+    let back = || {
+        Err(RecoveryError::OutOfOrder {
+            step: Step::Challenge,
+        })
+    };
+    assert_eq!(
+        answers[0],
+        [wrong(4), wrong(3), back(), wrong(4), Ok(Step::Sms)],
+        "an account with a phone: the text next"
+    );
+    assert_eq!(
+        answers[1],
+        [
+            wrong(4),
+            wrong(3),
+            back(),
+            wrong(4),
+            Err(RecoveryError::AccountLocked)
+        ],
+        "an account without a phone: support"
+    );
+    assert_eq!(
+        answers[2][..4],
+        answers[0][..4],
+        "no account: the same answers up to the right code it never has"
+    );
 }
