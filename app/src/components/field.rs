@@ -182,20 +182,29 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
 /// The form's main button; marked busy from the moment its form is sent until the next page
 /// arrives (the form is a plain post). `busy` draws it busy from the start (the gallery's
 /// "submitting" specimens). `danger` draws it in the warning colour, for an action that signs
-/// people out or cancels something.
+/// people out or cancels something; `secondary` as a second choice, when another button on the
+/// page is the way on (a dead code's "Submit" under "Resend code").
 #[component]
 pub fn SubmitButton(
     label: &'static str,
     #[prop(optional)] busy: bool,
     #[prop(optional)] danger: bool,
+    #[prop(optional)] secondary: bool,
 ) -> impl IntoView {
     let busy = busy || crate::fixture::submitting();
-    view! { <SendButton label=label.to_string() busy=busy danger=danger /> }
+    let class = if danger {
+        "button button--danger"
+    } else if secondary {
+        "button button--secondary"
+    } else {
+        "button button--primary"
+    };
+    view! { <SendButton label=label.to_string() busy=busy class=class.to_string() /> }
 }
 
 /// The island of a [`SubmitButton`]: it listens for its form being sent.
 #[island]
-fn SendButton(label: String, busy: bool, danger: bool) -> impl IntoView {
+fn SendButton(label: String, busy: bool, class: String) -> impl IntoView {
     let busy = RwSignal::new(busy);
     let button = NodeRef::<leptos::html::Button>::new();
     #[cfg(feature = "hydrate")]
@@ -247,7 +256,7 @@ fn SendButton(label: String, busy: bool, danger: bool) -> impl IntoView {
         <button
             node_ref=button
             type="submit"
-            class=if danger { "button button--danger" } else { "button button--primary" }
+            class=class
             aria-busy=move || if busy.get() { "true" } else { "false" }
             aria-disabled=move || if busy.get() { "true" } else { "false" }
         >

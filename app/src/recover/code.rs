@@ -115,7 +115,8 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                         })
                                 })
                             />
-                            <SubmitButton label=td_string!(l, recover.code.submit) />
+                            // A dead code: "Resend code" below is the way on, drawn as the main button.
+                            <SubmitButton label=td_string!(l, recover.code.submit) secondary=dead && can_send />
                         </ActionForm>
                         <div class="resend">{resend}</div>
                     }
