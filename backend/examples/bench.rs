@@ -33,9 +33,9 @@ const WARM_UP: Duration = Duration::from_millis(500);
 /// The counted part of each ceiling measure (after its own warm-up of a quarter second).
 const CEILING: Duration = Duration::from_secs(2);
 const PAGE_REQUESTS: usize = 2_000;
-/// Accounts whose passwords the reset rounds set, and the flows prepared for each round (in
-/// waves of one per account): more than a round can use at this machine's ceiling (~140
-/// hashes/s for 3.5 s).
+/// The reset rounds' flows are prepared in waves of `RESET_ACCOUNTS`, `RESET_WAVES` waves for
+/// each round: more than a round can use at this machine's ceiling (~140 hashes/s for 3.5 s).
+/// Each flow is its own account's (`reset{n}`): a reset ends its account's other recoveries.
 const RESET_ACCOUNTS: usize = 100;
 const RESET_WAVES: usize = 7;
 
@@ -332,10 +332,10 @@ async fn saturate(port: u16, work: Work) -> (f64, Latencies, Latencies, u64) {
     (rate, all, page.await.unwrap(), errors)
 }
 
-/// `waves` flows at the password step for each of the `RESET_ACCOUNTS` accounts, as a shopper
-/// gets there: "start recovery", "send code", the code from the e-mail (read from the dev
-/// outbox), "check". A wave has one flow per account, so that the newest code e-mailed to an
-/// address is its flow's. Returns the flows' cookies.
+/// `waves` × `RESET_ACCOUNTS` flows at the password step, one for each reset account (wave
+/// `w` takes `reset{w × RESET_ACCOUNTS + i}`), as a shopper gets there: "start recovery", "send
+/// code", the code from the e-mail (read from the dev outbox), "check". Returns the flows'
+/// cookies.
 async fn prepare_resets(port: u16, url: &str, waves: usize) -> Vec<String> {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
@@ -349,7 +349,7 @@ async fn prepare_resets(port: u16, url: &str, waves: usize) -> Vec<String> {
         // Start and send, each account's flow from a network of its own.
         let on_their_way = each_account(port, move |mut c, i| async move {
             c.forwarded = shopper(wave * RESET_ACCOUNTS + i);
-            let form = format!("email=reset{i}%40example.com");
+            let form = format!("email=reset{}%40example.com", wave * RESET_ACCOUNTS + i);
             let a = c.send("POST", "/api/recover_start", "", &form).await;
             let cookie = a
                 .ok()
@@ -396,7 +396,7 @@ async fn prepare_resets(port: u16, url: &str, waves: usize) -> Vec<String> {
             let (codes, cookies) = (codes.clone(), on_their_way.clone());
             async move {
                 c.forwarded = shopper(wave * RESET_ACCOUNTS + i);
-                let code = &codes[&format!("reset{i}@example.com")];
+                let code = &codes[&format!("reset{}@example.com", wave * RESET_ACCOUNTS + i)];
                 let a = c
                     .send(
                         "POST",
@@ -416,8 +416,9 @@ async fn prepare_resets(port: u16, url: &str, waves: usize) -> Vec<String> {
     ready
 }
 
-/// Runs `step` once for each reset account (`reset{i}`), from `CONCURRENCY` connections (each
-/// step gets the connection and hands it back); returns what it returned, in account order.
+/// Runs `step` once for each `i` below `RESET_ACCOUNTS` (a wave's accounts), from
+/// `CONCURRENCY` connections (each step gets the connection and hands it back); returns what it
+/// returned, in order.
 async fn each_account<F, Fut, T>(port: u16, step: F) -> Vec<T>
 where
     F: Fn(Client, usize) -> Fut + Clone + Send + 'static,
@@ -445,6 +446,31 @@ where
     }
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, t)| t).collect()
+}
+
+/// Accounts `{prefix}1` … `{prefix}{n - 1}` as copies of `{prefix}0` (made by `server user create`):
+/// the reset rounds need thousands, one per flow, and a copy costs no hash (the passwords are
+/// the same, and the resets replace them).
+async fn copy_account(url: &str, prefix: &str, n: usize) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect");
+    let mut tx = conn.begin().await.expect("begin");
+    for k in 1..n {
+        let email = format!("{prefix}{k}@example.com");
+        sqlx::query(
+            "INSERT INTO users (id, email, email_key, password_hash, created_at, password_changed_at) \
+             SELECT $1, $2, $2, password_hash, created_at, password_changed_at FROM users WHERE email_key = $3",
+        )
+        .bind(format!("bench-{prefix}-{k}"))
+        .bind(&email)
+        .bind(format!("{prefix}0@example.com"))
+        .execute(&mut *tx)
+        .await
+        .expect("copy an account");
+    }
+    tx.commit().await.expect("commit");
+    conn.close().await.ok();
 }
 
 /// Waits (at most two minutes) until the server's outbox has nothing left to deliver; returns
@@ -544,8 +570,9 @@ async fn main() {
     let database = fresh_database(&db_kind).await;
     let url = &database.url;
     let mut accounts: Vec<String> = (0..ACCOUNTS).map(|i| format!("known{i}")).collect();
-    if only.is_empty() || only == "reset" {
-        accounts.extend((0..RESET_ACCOUNTS).map(|i| format!("reset{i}")));
+    let resets = only.is_empty() || only == "reset";
+    if resets {
+        accounts.push("reset0".into());
     }
     // One `server user create` per account: the first alone (it also migrates the fresh
     // database), the others two at a time (each hashes a password).
@@ -563,6 +590,9 @@ async fn main() {
             s.spawn(move || half.iter().for_each(create));
         }
     });
+    if resets {
+        copy_account(url, "reset", RESET_WAVES * ROUNDS * RESET_ACCOUNTS).await;
+    }
     let server = Server::start(
         url,
         &[

@@ -373,8 +373,12 @@ pub async fn login_with_pass(
         now,
     ) {
         // The lock keeps out unknown browsers (DESIGN.md §3): the owner's own, which a guesser
-        // does not have, still get in, after the slider.
-        LoginGate::Locked { .. } if known_device => LoginGate::NeedsChallenge,
+        // does not have, still get in, after the slider (without a slider, nobody does).
+        LoginGate::Locked { .. }
+            if known_device && state.config.slider_policy != crate::config::StepPolicy::Never =>
+        {
+            LoginGate::NeedsChallenge
+        }
         gate => gate,
     };
     match gate {

@@ -3,7 +3,7 @@
 //! The e-mailed link only opens a page ([`peek`] reads, never writes: a mail scanner fetching
 //! it changes nothing). The page's button posts, and [`secure`] spends the link once: it signs
 //! the account out everywhere, closes its open recovery flows, forgets its remembered browsers,
-//! flags it so recovery asks for the harder slider and the SMS step, and opens a fresh recovery
+//! flags it so recovery asks for the SMS step, and opens a fresh recovery
 //! for the owner in the browser that asked. Tokens are 256-bit, stored as SHA-256, valid 7 days.
 
 use crate::activity::{self, event, Client};

@@ -607,6 +607,7 @@ pub async fn check_code_on_device(
     let sms_required = if over {
         let texts = state.config.sms_policy != StepPolicy::Never;
         if !texts || account_phone(&mut tx, &flow).await?.is_none() {
+            tx.commit().await?; // the check counted on the network
             return Err(RecoveryError::AccountLocked);
         }
         true
@@ -697,6 +698,9 @@ pub async fn set_password_on_device(
     // another request spent the grant first it changes no row, and nothing of the batch stays.
     // The others touch rows none of them reads (on PostgreSQL one statement after the first).
     let mut batch = Batch::independent();
+    // Resets of one account take turns (on PostgreSQL; SQLite's writes do anyway): each ends
+    // the account's other flows, and two at once would each wait for the other's flow row.
+    batch.serialized_on(&[&flow.account_key]);
     batch.push_changing(
         "UPDATE recovery_flows SET step = $1, grant_expires_at = NULL \
          WHERE id_hash = $2 AND step = $3 AND grant_expires_at > $4",
@@ -730,6 +734,12 @@ pub async fn set_password_on_device(
     // The owner proved control of the mailbox: earlier sign-in failures no longer count.
     let login_subject = state.secret.mac("login-account", &[email.key().as_bytes()]);
     limits::clear_into(&mut batch, kind::LOGIN_FAIL_ACCOUNT, &login_subject);
+    // Browsers remembered before are forgotten (one may be whoever made the reset needed);
+    // this one is remembered.
+    batch.push(
+        "DELETE FROM known_devices WHERE user_id = $1",
+        vec![(&user_id).into()],
+    );
     let device = crate::devices::remember_into(&mut batch, state, device, &user_id);
     match state.db.write_all(batch).await {
         Err(sqlx::Error::RowNotFound) => {

@@ -28,6 +28,7 @@ on_both_databases!(
     a_database_error_fails_closed,
     a_secured_account_starts_like_any_address,
     past_the_wrong_code_limit_the_harder_slider_opens_the_way,
+    past_the_limit_a_normal_tier_pass_is_not_enough,
 );
 
 fn solve(p: &Puzzle) -> u32 {
@@ -793,4 +794,100 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         answers[0][..4],
         "no account: the same answers up to the right code it never has"
     );
+}
+
+/// A flow that passed the slider in the normal tier, before the address reached its limit of
+/// wrong codes, goes back to the slider when it checks a code past it: at the e-mailed code
+/// and at the texted one.
+async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
+    use recovery::RecoveryError;
+    let state = fx
+        .state(&[
+            WORK,
+            ("SLIDER_POLICY", "always"),
+            ("SMS_POLICY", "always"),
+            ("WRONG_CODES_PER_ACCOUNT_PER_DAY", "2"),
+        ])
+        .await;
+    backend::accounts::create_user(
+        &state,
+        "lin@example.com",
+        "Tangerine7Harbor",
+        "+44 7700 900789",
+    )
+    .await
+    .unwrap();
+    let net = recovery::network_subject(&state, NET);
+    // A flow through the slider in the normal tier, its e-mailed code sent; its token and code.
+    let through_the_slider = |seed: u64| {
+        let (state, net) = (state.clone(), net.clone());
+        async move {
+            let s = recovery::start(&state, "lin@example.com", None, NET)
+                .await
+                .unwrap();
+            let bind = recovery::flow_key(&s.token);
+            let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
+                .await
+                .unwrap();
+            assert_eq!(p.bound, 5_000, "the normal tier");
+            let answer = human_json(seed);
+            assert_eq!(
+                challenge::answer(
+                    &state,
+                    Purpose::Recover,
+                    &bind,
+                    &net,
+                    &p.token,
+                    &answer,
+                    solve(&p),
+                    None
+                )
+                .await,
+                Ok(Passed::Flow)
+            );
+            recovery::send_code(&state, &s.token, NET).await.unwrap();
+            let code = emailed_code(&state, "lin@example.com").await.unwrap();
+            (s.token, code)
+        }
+    };
+    // One flow on to the texted code, before the limit.
+    let (texted, code) = through_the_slider(21).await;
+    assert_eq!(
+        recovery::check_code(&state, &texted, &code, NET).await,
+        Ok(Step::Sms)
+    );
+    recovery::send_code(&state, &texted, NET).await.unwrap();
+    // Another: two wrong codes, the limit.
+    let (emailed, right) = through_the_slider(22).await;
+    let wrong = if right == "111111" {
+        "222222"
+    } else {
+        "111111"
+    };
+    for tries_left in [4, 3] {
+        assert_eq!(
+            recovery::check_code(&state, &emailed, wrong, NET).await,
+            Err(RecoveryError::WrongCode { tries_left })
+        );
+    }
+    let back = || {
+        Err(RecoveryError::OutOfOrder {
+            step: Step::Challenge,
+        })
+    };
+    // The right e-mailed code: back to the slider; and at the texted code, the same.
+    assert_eq!(
+        recovery::check_code(&state, &emailed, &right, NET).await,
+        back()
+    );
+    assert_eq!(
+        recovery::check_code(&state, &texted, "123456", NET).await,
+        back()
+    );
+    for token in [&emailed, &texted] {
+        assert_eq!(
+            recovery::view(&state, token).await.unwrap().unwrap().step,
+            Step::Challenge
+        );
+    }
 }

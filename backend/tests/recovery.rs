@@ -630,8 +630,8 @@ async fn grant_is_single_use_and_expires(fx: Fixture) {
 }
 
 /// A reset proves control of the mailbox: the address's sign-in failures stop counting (a
-/// locked account opens), and the browser that reset it is remembered for the account, all in
-/// the reset's one write.
+/// locked account opens), the browsers remembered before are forgotten and the one that reset
+/// it is remembered for the account, all in the reset's one write.
 async fn a_reset_forgets_sign_in_failures_and_remembers_the_browser(fx: Fixture) {
     let state = fx
         .state(&[("LOGIN_LOCK_AFTER", "3"), ("SLIDER_POLICY", "never")])
@@ -639,6 +639,16 @@ async fn a_reset_forgets_sign_in_failures_and_remembers_the_browser(fx: Fixture)
     accounts::create_user(&state, "lin@example.com", PW, "")
         .await
         .unwrap();
+    // A browser the account knew before the reset.
+    let before = accounts::login_with_pass(
+        &state,
+        "lin@example.com",
+        PW,
+        &backend::activity::Client::at(NET),
+        None,
+    )
+    .await
+    .unwrap();
     for _ in 0..3 {
         let _ = accounts::login(&state, "lin@example.com", "Wrong1Password", NET).await;
     }
@@ -660,6 +670,12 @@ async fn a_reset_forgets_sign_in_failures_and_remembers_the_browser(fx: Fixture)
             .await
             .unwrap(),
         "the browser is remembered"
+    );
+    assert!(
+        !devices::is_known(&state, &mut conn, Some(&before.device), &set.user_id)
+            .await
+            .unwrap(),
+        "the browsers remembered before are forgotten"
     );
     drop(conn);
     assert!(

@@ -1009,63 +1009,40 @@ async fn guesses_sent_at_once_meet_the_slider(fx: Fixture) {
 }
 
 /// Past `LOGIN_LOCK_AFTER` failures an address is locked for browsers it does not know; a
-/// browser the owner signed in with before still gets in (after the slider, when the policy
-/// has one).
+/// browser the owner signed in with before meets the slider instead (with no slider, the lock).
 async fn the_lock_keeps_out_unknown_browsers_only(fx: Fixture) {
-    let state = fx
-        .state(&[("LOGIN_LOCK_AFTER", "3"), ("SLIDER_POLICY", "never")])
-        .await;
-    accounts::create_user(&state, "owner@example.com", PW, "")
-        .await
-        .unwrap();
-    let home = "192.0.2.0/24";
-    let own = accounts::login_with_pass(&state, "owner@example.com", PW, &Client::at(home), None)
-        .await
-        .expect("the owner signs in");
-    let owners_browser = Client {
-        device: Some(own.device.clone()),
-        ..Client::at(home)
-    };
-    for _ in 0..3 {
-        assert_eq!(
-            accounts::login(
-                &state,
-                "owner@example.com",
-                "Wrong1Password",
-                "203.0.113.0/24"
-            )
-            .await,
-            Err(LoginError::Incorrect)
-        );
-    }
-    // A browser the account does not know: locked, right password or not.
-    assert!(matches!(
-        accounts::login(&state, "owner@example.com", PW, home).await,
-        Err(LoginError::Locked { .. })
-    ));
-    assert!(matches!(
-        accounts::login_with_pass(&state, "owner@example.com", PW, &Client::at(home), None).await,
-        Err(LoginError::Locked { .. })
-    ));
-    // The owner's browser: in, and a wrong password there is still only "incorrect".
-    assert_eq!(
-        accounts::login_with_pass(
-            &state,
-            "owner@example.com",
-            "Wrong1Password",
-            &owners_browser,
-            None
-        )
-        .await
-        .map(|s| s.user_id),
-        Err(LoginError::Incorrect)
-    );
-    assert_eq!(
-        accounts::login_with_pass(&state, "owner@example.com", PW, &owners_browser, None)
+    for policy in ["risk", "never"] {
+        let state = fx
+            .state(&[("LOGIN_LOCK_AFTER", "3"), ("SLIDER_POLICY", policy)])
+            .await;
+        let email = format!("owner-{policy}@example.com");
+        accounts::create_user(&state, &email, PW, "").await.unwrap();
+        let home = "192.0.2.0/24";
+        let own = accounts::login_with_pass(&state, &email, PW, &Client::at(home), None)
             .await
-            .map(|s| s.user_id),
-        Ok(own.user_id)
-    );
+            .expect("the owner signs in");
+        let owners_browser = Client {
+            device: Some(own.device.clone()),
+            ..Client::at(home)
+        };
+        for _ in 0..3 {
+            assert_eq!(
+                accounts::login(&state, &email, "Wrong1Password", "203.0.113.0/24").await,
+                Err(LoginError::Incorrect)
+            );
+        }
+        // A browser the account does not know: locked, right password or not.
+        assert!(matches!(
+            accounts::login_with_pass(&state, &email, PW, &Client::at(home), None).await,
+            Err(LoginError::Locked { .. })
+        ));
+        let owner = accounts::login_with_pass(&state, &email, PW, &owners_browser, None).await;
+        if policy == "never" {
+            assert!(matches!(owner, Err(LoginError::Locked { .. })), "{owner:?}");
+        } else {
+            assert_eq!(owner.map(|s| s.user_id), Err(LoginError::ChallengeRequired));
+        }
+    }
 }
 
 /// Six sign-ups of one address sent at once, with two e-mails an hour allowed: two are sent,

@@ -17,8 +17,8 @@ const USAGE: &str = "usage:
   server migrate                 apply database migrations and exit
   server user create --email E --password P [--phone N]
                                  create a confirmed account
-  server user flag --email E     always ask this account for the SMS step (and the harder
-                                 slider) when it recovers
+  server user flag --email E     always ask this account for the SMS step when it
+                                 recovers
   server user unflag --email E   back to the SMS policy
   server hash-ceiling SECS       hash at the configured argon2id cost on every core for SECS
                                  seconds and print hashes per second (`make bench`)";

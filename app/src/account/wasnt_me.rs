@@ -35,7 +35,7 @@ pub async fn wasnt_me_report(token: String) -> Result<Option<Reported>, AccountE
 }
 
 /// Uses the link `token`: signs the account out everywhere, closes its recovery flows, asks
-/// for the harder checks from now on, and opens a fresh recovery in this browser.
+/// for the SMS step from now on, and opens a fresh recovery in this browser.
 #[server(endpoint = "secure_account")]
 pub async fn secure_account(token: String) -> Result<(), AccountError> {
     use crate::ssr::{client, cookie, fail, internal, set_cookie, state};
