@@ -620,6 +620,15 @@ const STATES: &[State] = &[
         fixture: Fixture::default,
     },
     State {
+        slug: "check-again",
+        caption: "Slider: again, after too many wrong codes",
+        screen: Screen::Check,
+        fixture: || Fixture {
+            query: &[("again", "1")],
+            ..at(Step::Challenge)
+        },
+    },
+    State {
         slug: "verify-secured",
         caption: "Verify: after \"This wasn't me\"",
         screen: Screen::Verify,

@@ -177,6 +177,13 @@ pub async fn recover_check(code: String) -> Result<(), AccountError> {
             leptos_axum::redirect(next.path());
             Ok(())
         }
+        // Past the address's daily limit of wrong codes: the slider again, saying why.
+        Err(backend::recovery::RecoveryError::OutOfOrder {
+            step: Step::Challenge,
+        }) => {
+            leptos_axum::redirect(&format!("{}?again=1", Step::Challenge.path()));
+            Ok(())
+        }
         Err(e) => answer(e),
     }
 }
@@ -279,6 +286,19 @@ where
         </Suspense>
     }
     .into_any()
+}
+
+/// Back at the slider after too many wrong codes (`?again=1`): why, and what comes next.
+#[component]
+pub(crate) fn AgainNotice() -> impl IntoView {
+    let again = crate::fixture::query("again");
+    view! {
+        <Show when=move || again.get().is_some()>
+            <p class="alert alert--info" role="status">
+                {crate::lang::td_string!(crate::lang::locale(), recover.check.again_notice)}
+            </p>
+        </Show>
+    }
 }
 
 /// After "This wasn't me" (`?secured=1`): what was done, and what comes next.

@@ -232,6 +232,37 @@ async fn screens_out_of_order_redirect() {
     assert_eq!(walk.page("/recover/code").await.status, StatusCode::OK);
 }
 
+/// Past the address's daily limit of wrong codes (1 here) a code check sends the browser back
+/// to the slider, whose page says why; the same for an address without an account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_wrong_code_limit_the_slider_again_says_why() {
+    let app = test_app(&[("WRONG_CODES_PER_ACCOUNT_PER_DAY", "1")]).await;
+    app.sign_up("lin@example.com").await;
+    let mut seen = Vec::new();
+    for address in ["lin@example.com", "lyn@example.com"] {
+        let (walk, _) = Walk::start(&app, address).await;
+        walk.call("recover_send", "").await;
+        walk.call("recover_check", "code=111111").await;
+        let r = walk.call("recover_check", "code=222222").await;
+        assert_eq!(
+            r.headers.get(header::LOCATION).unwrap(),
+            "/recover/check?again=1",
+            "{address}: {:?}",
+            r.headers
+        );
+        let page = walk.page("/recover/check?again=1").await;
+        assert_eq!(page.status, StatusCode::OK, "{address}");
+        assert!(
+            page.body
+                .contains("too many wrong codes for this address today"),
+            "{}",
+            page.body
+        );
+        seen.push(comparable(&page));
+    }
+    assert_eq!(seen[0], seen[1], "the same page for both addresses");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_recovery_input_is_a_field_error() {
     let app = test_app(&[("SLIDER_POLICY", "never")]).await;

@@ -15,6 +15,7 @@ pub fn CheckPage() -> impl IntoView {
                 body=move |_| {
                     view! {
                         <super::SecuredNotice />
+                        <super::AgainNotice />
                         <p class="card__lead">{td_string!(l, recover.check.lead)}</p>
                         <Slider purpose=SliderFor::Recovery />
                     }
