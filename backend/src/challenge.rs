@@ -11,6 +11,7 @@
 use crate::clock::Timestamp;
 use crate::config::StepPolicy;
 use crate::crypto::{constant_time_eq, new_id, new_token, random_bytes, token_hash, uniform_below};
+use crate::db::col;
 use crate::limits::{self, kind};
 use crate::slider::{self, Movement, Tier};
 use crate::state::AppState;
@@ -123,31 +124,30 @@ pub async fn recovery_requires(
         StepPolicy::Always => true,
         StepPolicy::Never => false,
         StepPolicy::Risk => {
-            let (recent_codes, _) = limits::count_since(
-                &state.db,
-                kind::RECOVERY_CODE_ACCOUNT,
-                account,
-                now - WINDOW,
+            // The four counts in one read (each an index range of `attempts`).
+            let row = sqlx::query(
+                "SELECT \
+                 (SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3) AS codes, \
+                 (SELECT COUNT(*) FROM attempts WHERE kind = $4 AND subject = $5 AND at > $6) AS starts, \
+                 (SELECT COUNT(*) FROM attempts WHERE kind = $7 AND subject = $8 AND at > $3) AS failures, \
+                 (SELECT COUNT(*) FROM attempts WHERE kind = $9 AND subject = $2 AND at > $10) AS wrong",
             )
+            .bind(kind::RECOVERY_CODE_ACCOUNT)
+            .bind(account)
+            .bind(now - WINDOW)
+            .bind(kind::RECOVERY_START_NETWORK)
+            .bind(network_subject)
+            .bind(now - 600)
+            .bind(kind::CHALLENGE_FAIL)
+            .bind(failure_subject(state, network_subject))
+            .bind(kind::RECOVERY_WRONG_ACCOUNT)
+            .bind(now - DAY)
+            .fetch_one(state.db.pool())
             .await?;
-            let (recent_starts, _) = limits::count_since(
-                &state.db,
-                kind::RECOVERY_START_NETWORK,
-                network_subject,
-                now - 600,
-            )
-            .await?;
-            let (recent_failures, _) = limits::count_since(
-                &state.db,
-                kind::CHALLENGE_FAIL,
-                &failure_subject(state, network_subject),
-                now - WINDOW,
-            )
-            .await?;
-            recent_codes > 0
-                || recent_starts > 5
-                || recent_failures > 0
-                || past_wrong_code_limit(state, account, now).await?
+            col::<i64>(&row, "codes")? > 0
+                || col::<i64>(&row, "starts")? > 5
+                || col::<i64>(&row, "failures")? > 0
+                || col::<i64>(&row, "wrong")? >= state.config.wrong_codes_per_account_per_day
         }
     })
 }
@@ -450,19 +450,17 @@ async fn fail<T>(
     Err(ChallengeError::Failed)
 }
 
+/// The window of the daily limits.
+const DAY: Timestamp = 86_400;
+
 /// Whether the address `account` (its HMAC) has had its daily limit of wrong recovery codes.
 async fn past_wrong_code_limit(
     state: &AppState,
     account: &str,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let (wrong, _) = limits::count_since(
-        &state.db,
-        kind::RECOVERY_WRONG_ACCOUNT,
-        account,
-        now - 86_400,
-    )
-    .await?;
+    let (wrong, _) =
+        limits::count_since(&state.db, kind::RECOVERY_WRONG_ACCOUNT, account, now - DAY).await?;
     Ok(wrong >= state.config.wrong_codes_per_account_per_day)
 }
 
