@@ -655,19 +655,26 @@ async fn a_secured_account_starts_like_any_address(fx: Fixture) {
     }
 }
 
-/// The newest code e-mailed to `to`, after delivering what waits.
-async fn emailed_code(state: &AppState, to: &str) -> Option<String> {
-    use backend::outbox::{self, DevOutbox};
-    let dev = DevOutbox::new(state.db.clone(), state.clock.clone());
-    outbox::deliver_due(&state.db, &dev, state.clock.now())
-        .await
-        .unwrap();
-    outbox::dev_messages(&state.db, Some(to), 20)
-        .await
-        .unwrap()
-        .iter()
-        .find(|m| m.subject.contains("verification code"))
-        .map(|m| m.subject[..6].to_string())
+/// A person's answer (`seed`'s movement) to the recovery challenge `p` of the flow `bind`.
+async fn answer_as_a_person(
+    state: &AppState,
+    bind: &str,
+    net: &str,
+    p: &Puzzle,
+    seed: u64,
+) -> Result<Passed, ChallengeError> {
+    let movement = human_json(seed);
+    challenge::answer(
+        state,
+        Purpose::Recover,
+        bind,
+        net,
+        &p.token,
+        &movement,
+        solve(p),
+        None,
+    )
+    .await
 }
 
 /// DESIGN.md §3: past an address's daily limit of wrong codes (2 here) its recovery needs the
@@ -709,7 +716,7 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         let s = recovery::start(&state, address, None, NET).await.unwrap();
         assert_eq!(s.step, Step::Verify, "{address}");
         recovery::send_code(&state, &s.token, NET).await.unwrap();
-        let code = emailed_code(&state, address).await;
+        let code = support::recovery_code(&state, address).await;
         let right = code.clone().unwrap_or_else(|| "123456".into());
         let wrong = if right == "111111" {
             "222222"
@@ -741,22 +748,12 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
             .unwrap();
         assert_eq!(p.bound, 10_000, "{address}: the harder tier");
         assert_eq!(
-            challenge::answer(
-                &state,
-                Purpose::Recover,
-                &bind,
-                &net,
-                &p.token,
-                &human_json(seed),
-                solve(&p),
-                None
-            )
-            .await,
+            answer_as_a_person(&state, &bind, &net, &p, seed).await,
             Ok(Passed::Flow)
         );
         fx.clock.advance(61);
         recovery::send_code(&state, &s.token, NET).await.unwrap();
-        let code = emailed_code(&state, address).await;
+        let code = support::recovery_code(&state, address).await;
         let right = code.clone().unwrap_or_else(|| "123456".into());
         let wrong = if right == "111111" {
             "222222"
@@ -830,23 +827,14 @@ async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
                 .await
                 .unwrap();
             assert_eq!(p.bound, 5_000, "the normal tier");
-            let answer = human_json(seed);
             assert_eq!(
-                challenge::answer(
-                    &state,
-                    Purpose::Recover,
-                    &bind,
-                    &net,
-                    &p.token,
-                    &answer,
-                    solve(&p),
-                    None
-                )
-                .await,
+                answer_as_a_person(&state, &bind, &net, &p, seed).await,
                 Ok(Passed::Flow)
             );
             recovery::send_code(&state, &s.token, NET).await.unwrap();
-            let code = emailed_code(&state, "lin@example.com").await.unwrap();
+            let code = support::recovery_code(&state, "lin@example.com")
+                .await
+                .unwrap();
             (s.token, code)
         }
     };

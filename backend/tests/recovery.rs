@@ -46,14 +46,7 @@ async fn deliver(state: &AppState) {
 
 /// The code of the newest recovery e-mail to `to`, read from the dev outbox.
 async fn code_for(state: &AppState, to: &str) -> Option<String> {
-    deliver(state).await;
-    let messages = outbox::dev_messages(&state.db, Some(to), 20)
-        .await
-        .expect("messages");
-    messages
-        .iter()
-        .find(|m| m.subject.contains("verification code"))
-        .map(|m| m.subject[..6].to_string())
+    support::recovery_code(state, to).await
 }
 
 async fn count(state: &AppState, sql: &str) -> i64 {

@@ -111,3 +111,19 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// The code of the newest recovery e-mail to `to`, read from the dev outbox after delivering
+/// what waits.
+pub async fn recovery_code(state: &AppState, to: &str) -> Option<String> {
+    use backend::outbox::{self, DevOutbox};
+    let dev = DevOutbox::new(state.db.clone(), state.clock.clone());
+    outbox::deliver_due(&state.db, &dev, state.clock.now())
+        .await
+        .expect("deliver");
+    outbox::dev_messages(&state.db, Some(to), 20)
+        .await
+        .expect("messages")
+        .iter()
+        .find(|m| m.subject.contains("verification code"))
+        .map(|m| m.subject[..6].to_string())
+}
