@@ -177,13 +177,6 @@ pub async fn recover_check(code: String) -> Result<(), AccountError> {
             leptos_axum::redirect(next.path());
             Ok(())
         }
-        // Past the address's daily limit of wrong codes: the slider again, saying why.
-        Err(backend::recovery::RecoveryError::OutOfOrder {
-            step: Step::Challenge,
-        }) => {
-            leptos_axum::redirect(&format!("{}?again=1", Step::Challenge.path()));
-            Ok(())
-        }
         Err(e) => answer(e),
     }
 }
@@ -243,6 +236,11 @@ fn answer<T: Default>(e: backend::recovery::RecoveryError) -> Result<T, AccountE
         E::WrongCode { tries_left } => fail(AccountError::WrongCode { tries_left }),
         E::CodeDead => fail(AccountError::RecoveryCodeDead),
         E::AccountLocked => fail(AccountError::RecoveryLocked),
+        // Past the address's daily limit of wrong codes: the slider again, saying why.
+        E::SliderAgain => {
+            leptos_axum::redirect(&format!("{}?again=1", Step::Challenge.path()));
+            Ok(T::default())
+        }
         E::TooMany { retry_after_secs } => fail(AccountError::Throttled {
             minutes: minutes(retry_after_secs),
         }),

@@ -141,7 +141,7 @@ pub async fn recovery_requires(
             .bind(kind::CHALLENGE_FAIL)
             .bind(failure_subject(state, network_subject))
             .bind(kind::RECOVERY_WRONG_ACCOUNT)
-            .bind(now - DAY)
+            .bind(now - 86_400)
             .fetch_one(state.db.pool())
             .await?;
             col::<i64>(&row, "codes")? > 0
@@ -450,33 +450,21 @@ async fn fail<T>(
     Err(ChallengeError::Failed)
 }
 
-/// The window of the daily limits.
-const DAY: Timestamp = 86_400;
-
-/// Whether the address `account` (its HMAC) has had its daily limit of wrong recovery codes.
-async fn past_wrong_code_limit(
-    state: &AppState,
-    account: &str,
-    now: Timestamp,
-) -> Result<bool, sqlx::Error> {
-    let (wrong, _) =
-        limits::count_since(&state.db, kind::RECOVERY_WRONG_ACCOUNT, account, now - DAY).await?;
-    Ok(wrong >= state.config.wrong_codes_per_account_per_day)
-}
-
-/// [`past_wrong_code_limit`] for the address of the recovery flow `bind` (false without one).
+/// Whether the address of the recovery flow `bind` has had its daily limit of wrong codes
+/// today (false without a flow): one read, by the flow's address key.
 async fn flow_past_wrong_code_limit(
     state: &AppState,
     bind: &str,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let account: Option<String> =
-        sqlx::query_scalar("SELECT account_key FROM recovery_flows WHERE id_hash = $1")
-            .bind(bind)
-            .fetch_optional(state.db.pool())
-            .await?;
-    match account {
-        Some(account) => past_wrong_code_limit(state, &account, now).await,
-        None => Ok(false),
-    }
+    let wrong: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recovery_flows f JOIN attempts a ON a.subject = f.account_key \
+         WHERE f.id_hash = $1 AND a.kind = $2 AND a.at > $3",
+    )
+    .bind(bind)
+    .bind(kind::RECOVERY_WRONG_ACCOUNT)
+    .bind(now - 86_400)
+    .fetch_one(state.db.pool())
+    .await?;
+    Ok(wrong >= state.config.wrong_codes_per_account_per_day)
 }

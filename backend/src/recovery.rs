@@ -65,6 +65,10 @@ pub enum RecoveryError {
     /// Too many wrong codes for this address in the last day.
     #[error("too many wrong codes for this address")]
     AccountLocked,
+    /// Too many wrong codes for this address in the last day: the flow is back at the slider,
+    /// in its harder tier ([`past_the_wrong_code_limit`]); its screen says why.
+    #[error("too many wrong codes for this address: the slider again")]
+    SliderAgain,
     /// An anti-pumping cap on text messages was reached: the shopper is pointed to support.
     #[error("no text message can be sent right now")]
     SmsUnavailable,
@@ -183,13 +187,7 @@ async fn sms_required(
                 .unwrap_or_default();
             let login_failures =
                 limits::count_in(conn, kind::LOGIN_FAIL_ACCOUNT, &login_subject, now - DAY).await?;
-            let wrong_codes = limits::count_in(
-                conn,
-                kind::RECOVERY_WRONG_ACCOUNT,
-                &flow.account_key,
-                now - DAY,
-            )
-            .await?;
+            let wrong_codes = wrong_codes_today(conn, flow, now).await?;
             !known || flagged != 0 || login_failures > 0 || wrong_codes > 0
         }
     })
@@ -556,14 +554,7 @@ pub async fn check_code_on_device(
     if flow.step != Step::Code {
         return Err(RecoveryError::OutOfOrder { step: flow.step });
     }
-    let wrong_today = limits::count_in(
-        &mut tx,
-        kind::RECOVERY_WRONG_ACCOUNT,
-        &flow.account_key,
-        now - DAY,
-    )
-    .await?;
-    let over = wrong_today >= cfg.wrong_codes_per_account_per_day;
+    let over = wrong_codes_today(&mut tx, &flow, now).await? >= cfg.wrong_codes_per_account_per_day;
     if over && !flow.hard_passed {
         let refused = past_the_wrong_code_limit(state, &mut tx, &id_hash).await?;
         tx.commit().await?;
@@ -1063,6 +1054,22 @@ fn code_allows(
     Ok(())
 }
 
+/// The wrong codes of the flow's address in the last day: one count, e-mailed and texted alike
+/// (DESIGN.md §3: "across all flows, codes and resends").
+async fn wrong_codes_today(
+    conn: &mut AnyConnection,
+    flow: &Flow,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    limits::count_in(
+        conn,
+        kind::RECOVERY_WRONG_ACCOUNT,
+        &flow.account_key,
+        now - DAY,
+    )
+    .await
+}
+
 /// Past the address's daily limit of wrong codes (DESIGN.md §3) a code is checked only in a flow
 /// that has passed the slider in its harder tier: any other flow of the address goes back to the
 /// slider (its codes die, and the challenge it gets is in the harder tier, as `challenge::issue`
@@ -1085,9 +1092,7 @@ async fn past_the_wrong_code_limit(
     .bind(id_hash)
     .execute(conn)
     .await?;
-    Ok(RecoveryError::OutOfOrder {
-        step: Step::Challenge,
-    })
+    Ok(RecoveryError::SliderAgain)
 }
 
 /// Checks a texted code; a right one opens the password step with its single-use grant.
@@ -1101,16 +1106,9 @@ async fn check_sms(
     now: i64,
 ) -> Result<Step, RecoveryError> {
     let cfg = &state.config;
-    // One count of wrong codes per address and day, e-mailed and texted alike (DESIGN.md §3:
-    // "across all flows, codes and resends").
-    let wrong_today = limits::count_in(
-        tx,
-        kind::RECOVERY_WRONG_ACCOUNT,
-        &flow.account_key,
-        now - DAY,
-    )
-    .await?;
-    if wrong_today >= cfg.wrong_codes_per_account_per_day && !flow.hard_passed {
+    if wrong_codes_today(tx, flow, now).await? >= cfg.wrong_codes_per_account_per_day
+        && !flow.hard_passed
+    {
         return Err(past_the_wrong_code_limit(state, tx, id_hash).await?);
     }
     if flow.sms_dead(now) {

@@ -45,7 +45,8 @@ impl Turns {
     }
 
     /// How many subjects are remembered (held, waited for, or not yet swept out).
-    pub fn remembered(&self) -> usize {
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
         self.0.lock().map_or(0, |subjects| subjects.len())
     }
 }

@@ -12,6 +12,7 @@ use domain::recovery::Step;
 use support::Fixture;
 
 const NET: &str = "198.51.100.0/24";
+const PHONE: &str = "+44 7700 900789";
 /// A small proof-of-work keeps the tests fast; the size does not change the rules.
 const WORK: (&str, &str) = ("POW_WORK", "5000");
 
@@ -687,14 +688,9 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
     let state = fx
         .state(&[WORK, ("WRONG_CODES_PER_ACCOUNT_PER_DAY", "2")])
         .await;
-    backend::accounts::create_user(
-        &state,
-        "lin@example.com",
-        "Tangerine7Harbor",
-        "+44 7700 900789",
-    )
-    .await
-    .unwrap();
+    backend::accounts::create_user(&state, "lin@example.com", "Tangerine7Harbor", PHONE)
+        .await
+        .unwrap();
     backend::accounts::create_user(&state, "ada@example.com", "Tangerine7Harbor", "")
         .await
         .unwrap();
@@ -765,11 +761,7 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         answers.push(seen);
     }
     let wrong = |tries_left| Err(RecoveryError::WrongCode { tries_left });
-    let back = || {
-        Err(RecoveryError::OutOfOrder {
-            step: Step::Challenge,
-        })
-    };
+    let back = || Err(RecoveryError::SliderAgain);
     assert_eq!(
         answers[0],
         [wrong(4), wrong(3), back(), wrong(4), Ok(Step::Sms)],
@@ -806,14 +798,9 @@ async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
             ("WRONG_CODES_PER_ACCOUNT_PER_DAY", "2"),
         ])
         .await;
-    backend::accounts::create_user(
-        &state,
-        "lin@example.com",
-        "Tangerine7Harbor",
-        "+44 7700 900789",
-    )
-    .await
-    .unwrap();
+    backend::accounts::create_user(&state, "lin@example.com", "Tangerine7Harbor", PHONE)
+        .await
+        .unwrap();
     let net = recovery::network_subject(&state, NET);
     // A flow through the slider in the normal tier, its e-mailed code sent; its token and code.
     let through_the_slider = |seed: u64| {
@@ -858,11 +845,7 @@ async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
             Err(RecoveryError::WrongCode { tries_left })
         );
     }
-    let back = || {
-        Err(RecoveryError::OutOfOrder {
-            step: Step::Challenge,
-        })
-    };
+    let back = || Err(RecoveryError::SliderAgain);
     // The right e-mailed code: back to the slider; and at the texted code, the same.
     assert_eq!(
         recovery::check_code(&state, &emailed, &right, NET).await,

@@ -261,6 +261,18 @@ async fn past_the_wrong_code_limit_the_slider_again_says_why() {
         seen.push(comparable(&page));
     }
     assert_eq!(seen[0], seen[1], "the same page for both addresses");
+    // A code sent from a page whose flow another tab replaced by one at the slider (a code went
+    // to the address lately): to the slider, without the notice (no wrong codes there).
+    let (walk, _) = Walk::start(&app, "ada@example.com").await;
+    walk.call("recover_send", "").await;
+    let (other_tab, _) = Walk::start(&app, "ada@example.com").await;
+    let r = other_tab.call("recover_check", "code=123456").await;
+    assert_eq!(
+        r.headers.get(header::LOCATION).unwrap(),
+        "/recover/check",
+        "{:?}",
+        r.headers
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
