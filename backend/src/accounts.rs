@@ -141,8 +141,8 @@ pub async fn start_signup(
     let id_hash = token_hash(&token);
     let code = new_code();
     let mut tx = state.db.begin_write().await?;
-    let taken = account_id(&mut tx, &email).await?.is_some();
-    let (code_mac, message) = if taken {
+    let taken = account_email(&mut tx, &email).await?;
+    let (code_mac, message) = if let Some(stored) = taken {
         // A code nobody was told: this pending sign-up can never complete.
         let mac = state.secret.mac(
             "signup-code",
@@ -150,7 +150,7 @@ pub async fn start_signup(
         );
         (
             mac,
-            mail::SIGNUP_EXISTS.render(email.as_str(), lang, &[("shop", &state.config.shop_name)]),
+            mail::SIGNUP_EXISTS.render(&stored, lang, &[("shop", &state.config.shop_name)]),
         )
     } else {
         let minutes = (state.config.code_lifetime_secs / 60).to_string();
@@ -345,7 +345,7 @@ pub async fn login_with_pass(
     // one round trip (the same query whether or not the address has an account).
     let device = crate::devices::cookie_hash(state, client.device.as_deref()).unwrap_or_default();
     let row = sqlx::query(
-        "SELECT u.id, u.password_hash, \
+        "SELECT u.id, u.email, u.password_hash, \
          (SELECT COUNT(*) FROM attempts WHERE kind = $2 AND subject = $3 AND at > $6) AS failures, \
          (SELECT MAX(at) FROM attempts WHERE kind = $2 AND subject = $3 AND at > $6) AS latest, \
          (SELECT COUNT(*) FROM attempts WHERE kind = $4 AND subject = $5 AND at > $6) AS network_failures, \
@@ -444,8 +444,11 @@ pub async fn login_with_pass(
         let lang = client.lang;
         let when = texts::moment(lang, now);
         let agent = texts::browser(lang, &domain::agent::Agent::parse(&client.agent));
+        // To the address as stored: the one typed matches it whatever its case, but may name
+        // another mailbox on a server that keeps the case of local parts apart.
+        let stored_email: String = col(&row, "email")?;
         let notice = mail::NEW_SIGN_IN.render(
-            email.as_str(),
+            &stored_email,
             lang,
             &[
                 ("shop", &state.config.shop_name),
@@ -657,15 +660,16 @@ pub async fn create_user(
     Ok(id)
 }
 
-async fn account_id(
+/// The stored address of the account `email` names (whatever its case), if there is one.
+async fn account_email(
     conn: &mut AnyConnection,
     email: &Email,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT id FROM users WHERE email_key = $1")
+    let row = sqlx::query("SELECT email FROM users WHERE email_key = $1")
         .bind(email.key())
         .fetch_optional(conn)
         .await?;
-    row.map(|r| col(&r, "id")).transpose()
+    row.map(|r| col(&r, "email")).transpose()
 }
 
 /// Inserts a user; `None` when the address is taken.

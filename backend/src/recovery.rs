@@ -106,7 +106,10 @@ pub struct Started {
 /// One flow row.
 #[derive(Debug, Clone)]
 struct Flow {
+    /// The address as typed (normalised): the masks are built from it.
     email: String,
+    /// The account's address as stored, where its mail goes (see [`Flow::mail_to`]).
+    account_email: Option<String>,
     account_key: String,
     user_id: Option<String>,
     step: Step,
@@ -141,6 +144,12 @@ struct NetworkCount<'a> {
 }
 
 impl Flow {
+    /// Where the flow's mail goes: the account's address as stored, else the address as typed
+    /// (a flow without an account, whose only possible mail is "no account uses this address").
+    fn mail_to(&self) -> &str {
+        self.account_email.as_deref().unwrap_or(&self.email)
+    }
+
     fn code_dead(&self, now: i64) -> bool {
         self.code_mac.is_none()
             || self.code_tries_left <= 0
@@ -229,12 +238,14 @@ pub async fn start_from(
     // Accounts are never deleted, so the flow's reference stays good; an account created while
     // this request runs is seen by the next start, as it would be had this one come a moment
     // earlier.
-    let user_id: Option<String> = sqlx::query("SELECT id FROM users WHERE email_key = $1")
+    let account = sqlx::query("SELECT id, email FROM users WHERE email_key = $1")
         .bind(email.key())
         .fetch_optional(state.db.pool())
-        .await?
-        .map(|r| col(&r, "id"))
-        .transpose()?;
+        .await?;
+    let (user_id, account_email): (Option<String>, Option<String>) = match &account {
+        Some(r) => (Some(col(r, "id")?), Some(col(r, "email")?)),
+        None => (None, None),
+    };
     let step = Step::first(challenge);
     let id_hash = token_hash(&token);
     // Every write in one batch: one round trip inside the write lock on SQLite. The network's
@@ -245,8 +256,8 @@ pub async fn start_from(
     let mut batch = Batch::independent();
     batch.serialized_on(&[&network_subject]);
     batch.push_changing(
-        "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent, lang) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+        "INSERT INTO recovery_flows (id_hash, email, account_key, user_id, step, created_at, expires_at, ip, agent, lang, account_email) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $15 \
          WHERE (SELECT COUNT(*) FROM attempts a WHERE a.kind = $11 AND a.subject = $12 \
                 AND a.at > $13) < $14",
         vec![
@@ -264,6 +275,7 @@ pub async fn start_from(
             network_subject.as_str().into(),
             (now - NETWORK_WINDOW).into(),
             state.config.recovery_per_network.into(),
+            account_email.as_deref().into(),
         ],
     );
     if let Some(previous) = previous_token {
@@ -435,7 +447,7 @@ fn email_code(
         ("code", shown),
         ("minutes", minutes.as_str()),
     ];
-    let message = mail::RECOVERY_CODE.render(&flow.email, flow.lang, &vars);
+    let message = mail::RECOVERY_CODE.render(flow.mail_to(), flow.lang, &vars);
     // The address's and the network's e-mailed codes one at a time (PostgreSQL: SQLite's
     // writes take turns anyway), and the flow still as read: the same step and codes sent (so
     // the same cool-down), alive, and the address's codes today and the network's uses still
@@ -716,7 +728,7 @@ pub async fn set_password_on_device(
     let wasnt_me =
         crate::disown::issue_into(&mut batch, state, &user_id, event::PASSWORD_RESET, now);
     let notice = mail::PASSWORD_CHANGED.render(
-        email.as_str(),
+        flow.mail_to(),
         flow.lang,
         &[("shop", &cfg.shop_name), ("wasnt_me_url", &wasnt_me)],
     );
@@ -845,7 +857,7 @@ async fn begin_with_flow(
     Ok((tx, flow.ok_or(RecoveryError::NoFlow)?))
 }
 
-const LOAD: &str = "SELECT email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
+const LOAD: &str = "SELECT email, account_email, account_key, user_id, step, code_mac, code_sent_at, code_expires_at, \
      code_tries_left, codes_sent, grant_expires_at, sms_code_mac, sms_sent_at, sms_expires_at, \
      sms_tries_left, sms_sent, lang, hard_passed, \
      (SELECT COUNT(*) FROM attempts a WHERE a.kind = $3 AND a.subject = f.account_key AND a.at > $5) AS codes_today, \
@@ -877,6 +889,7 @@ fn flow_from(r: &AnyRow) -> Result<Flow, sqlx::Error> {
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown recovery step {step:?}").into()))?;
     Ok(Flow {
         email: col(r, "email")?,
+        account_email: col(r, "account_email")?,
         account_key: col(r, "account_key")?,
         user_id: col(r, "user_id")?,
         step,

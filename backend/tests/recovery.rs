@@ -35,6 +35,7 @@ on_both_databases!(
     racing_requests_stay_within_the_network_limits,
     racing_wrong_codes_stay_within_the_address_cap,
     a_reset_ends_the_accounts_other_recoveries,
+    mail_goes_to_the_address_as_stored,
 );
 
 async fn deliver(state: &AppState) {
@@ -907,4 +908,60 @@ async fn a_reset_ends_the_accounts_other_recoveries(fx: Fixture) {
     recovery::set_password(&state, &granted[2], NEW_PW, NEW_PW)
         .await
         .expect("another account's recovery goes on");
+}
+
+/// An address typed with another case of a letter names the same account (its key folds case)
+/// but, on a mail server that keeps local parts' case apart (RFC 5321), perhaps another
+/// mailbox: the account's mail goes to the address it was made with, whatever was typed.
+async fn mail_goes_to_the_address_as_stored(fx: Fixture) {
+    let state = fx.state(&[("SLIDER_POLICY", "never")]).await;
+    accounts::create_user(&state, "kim@example.com", PW, "")
+        .await
+        .unwrap();
+    // A Kelvin sign (U+212A) for the K: lower-cased, it is an ASCII k.
+    let typed = "\u{212A}im@example.com";
+
+    accounts::start_signup(&state, typed, NEW_PW, "", texts::Locale::en)
+        .await
+        .expect("a sign-up of a taken address looks like any other");
+    accounts::login(&state, typed, PW, NET)
+        .await
+        .expect("the same account");
+    let s = start(&state, typed).await;
+    let view = recovery::view(&state, &s.token).await.unwrap().unwrap();
+    assert_eq!(
+        view.masked, "\u{212A}***m@example.com",
+        "the mask shows what was typed"
+    );
+    recovery::send_code(&state, &s.token, NET).await.unwrap();
+    let code = code_for(&state, "kim@example.com").await.expect("a code");
+    recovery::check_code(&state, &s.token, &code, NET)
+        .await
+        .unwrap();
+    recovery::set_password(&state, &s.token, NEW_PW, NEW_PW)
+        .await
+        .unwrap();
+
+    deliver(&state).await;
+    let mail = outbox::dev_messages(&state.db, None, 20).await.unwrap();
+    let sent: Vec<(&str, &str)> = mail
+        .iter()
+        .map(|m| (m.to.as_str(), m.subject.as_str()))
+        .collect();
+    for (what, words) in [
+        ("the sign-up's 'someone tried'", "Someone tried to create"),
+        ("the new sign-in notice", "New sign-in"),
+        ("the recovery code", "verification code"),
+        ("the password-changed notice", "password was changed"),
+    ] {
+        assert!(
+            sent.iter()
+                .any(|(to, subject)| *to == "kim@example.com" && subject.contains(words)),
+            "{what} to the stored address: {sent:?}"
+        );
+    }
+    assert!(
+        sent.iter().all(|(to, _)| *to == "kim@example.com"),
+        "nothing to the address as typed: {sent:?}"
+    );
 }

@@ -792,7 +792,8 @@ async fn flow_rows(db: &backend::Db) -> Vec<FlowRow> {
 /// Migration 0009 rebuilds `recovery_flows` (to drop a foreign key). A database as the release
 /// before it left it, with a shopper's flow for an account and one for an address without an
 /// account, comes through with both flows' columns unchanged (address, account, step, times,
-/// code, tries, browser, language), and the app goes on with them.
+/// code, tries, browser, language), and the app goes on with them: 0011's account address is
+/// filled in for the flow with an account, so its next code goes there.
 async fn flows_stored_before_migration_9_come_through_it(fx: Fixture) {
     let db = backend::Db::connect(&fx.url).await.expect("connect");
     db.migrate_to(8).await.expect("migrate to 0008");
@@ -810,7 +811,8 @@ async fn flows_stored_before_migration_9_come_through_it(fx: Fixture) {
              VALUES ($1, $2, $3, $4, 'code', $5, $6, $7, $5, $6, 4, 1, $8, 'de')",
             vec![
                 backend::crypto::token_hash("known-token").into(),
-                "linden@example.com".into(),
+                // Typed with a capital: the account's mail goes to its own address (0011).
+                "Linden@example.com".into(),
                 "key-known".into(),
                 "u-1".into(),
                 now.into(),
@@ -848,7 +850,7 @@ async fn flows_stored_before_migration_9_come_through_it(fx: Fixture) {
         "the flows, column for column"
     );
     for (token, masked) in [
-        ("known-token", "l***n@example.com"),
+        ("known-token", "L***n@example.com"),
         ("unknown-token", "n***y@example.com"),
     ] {
         let view = backend::recovery::view(&state, token)
@@ -866,6 +868,22 @@ async fn flows_stored_before_migration_9_come_through_it(fx: Fixture) {
             "{token}"
         );
     }
+    // A resend after the cool-down goes to the account's address as stored.
+    fx.clock.advance(61);
+    backend::recovery::send_code(&state, "known-token", "198.51.100.0/24")
+        .await
+        .expect("a resend after the upgrade");
+    let dev = backend::outbox::DevOutbox::new(state.db.clone(), state.clock.clone());
+    backend::outbox::deliver_due(&state.db, &dev, state.clock.now())
+        .await
+        .expect("deliver");
+    let sent = backend::outbox::dev_messages(&state.db, None, 5)
+        .await
+        .expect("messages");
+    assert_eq!(
+        sent.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(),
+        ["linden@example.com"]
+    );
 }
 
 async fn signup_mails_per_address_are_bounded(fx: Fixture) {

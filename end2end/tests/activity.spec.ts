@@ -57,7 +57,7 @@ test('"This wasn\'t me": a reset in one browser, secured from the e-mail in anot
   await owner.close();
 });
 
-test('the account lists signed-in browsers; "Sign out this device" ends the other; activity shows it @nojs', async ({
+test('the account lists signed-in browsers; "Sign out" ends the other; activity shows it @nojs', async ({
   page,
   browser,
 }) => {
@@ -73,7 +73,10 @@ test('the account lists signed-in browsers; "Sign out this device" ends the othe
   await expect(list).toHaveCount(2);
   await expect(page.locator('.session-list__item .badge')).toHaveText(['This device']);
   await expect(list.first()).toContainText('Chrome on Linux');
-  await page.getByRole('button', { name: 'Sign out Chrome on Linux' }).click();
+  const signOut = page.getByRole('button', { name: 'Sign out Chrome on Linux' });
+  // The visible word starts the accessible name (WCAG 2.5.3).
+  await expect(signOut).toHaveText('Sign out');
+  await signOut.click();
   await expect(page.getByRole('status')).toHaveText('That device was signed out.');
   await expect(page.locator('.session-list__item')).toHaveCount(1);
 

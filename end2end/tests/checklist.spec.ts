@@ -35,18 +35,27 @@ test('the e-mail is checked when the field is left', async ({ page }) => {
   await expect(page.locator('#field-email-error')).toHaveText('Enter an e-mail address like name@example.com.');
 });
 
-test('show/hide is a real toggle button', async ({ page }) => {
+test('show/hide says what a press does, and what it did', async ({ page }) => {
   await page.goto('/login');
   await waitForHydration(page);
   const password = page.getByLabel('Password', { exact: true });
-  const toggle = page.getByRole('button', { name: 'Show password' });
+  const status = page.locator('.password-input [aria-live="polite"]');
   await password.fill('secret-value');
   await expect(password).toHaveAttribute('type', 'password');
-  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
-  await toggle.click();
+  await expect(status).toHaveText('');
+
+  await page.getByRole('button', { name: 'Show password' }).click();
   await expect(password).toHaveAttribute('type', 'text');
-  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  const hide = page.getByRole('button', { name: 'Hide password' });
+  // The visible word is in the accessible name (WCAG 2.5.3: speech users say what they see).
+  await expect(hide.locator('[aria-hidden="true"]')).toHaveText('Hide');
+  await expect(status).toHaveText('Password shown.');
   await expect(password).toHaveValue('secret-value');
+
+  await hide.click();
+  await expect(password).toHaveAttribute('type', 'password');
+  await expect(page.getByRole('button', { name: 'Show password' }).locator('[aria-hidden="true"]')).toHaveText('Show');
+  await expect(status).toHaveText('Password hidden.');
 });
 
 test('what was typed before the WebAssembly loaded is kept', async ({ page }) => {

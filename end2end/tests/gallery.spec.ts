@@ -49,6 +49,11 @@ test('the gallery states show what their names say', async ({ page }) => {
   await expect(page.getByText('That code is wrong. 3 tries left.')).toBeVisible();
   await open(page, 'code-sent');
   await expect(page.getByRole('button', { name: 'Resend code in 42 s' })).toBeDisabled();
+  // Too soon: the alert leaves the seconds to the button, which counts them down.
+  await open(page, 'code-cooldown');
+  await expect(page.getByText('Please wait before asking for another code: the button below says how long.')).toBeVisible();
+  await expect(page.getByText(/Please wait \d+ seconds?/)).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Resend code in 42 s' })).toBeDisabled();
   await open(page, 'code-dead');
   await expect(page.getByText('That code can no longer be used. Send yourself a new code below.')).toBeVisible();
   await expect(page.getByText('A new code replaces the old one.')).toBeVisible();

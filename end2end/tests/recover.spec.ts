@@ -45,6 +45,11 @@ test('forgot password: wrong code, right code, new password; every device signed
   await page.getByRole('button', { name: 'Submit' }).click();
   await expect(page).toHaveURL(/\/recover\/password$/);
   await expect(page.getByRole('heading', { name: 'Create a new password' })).toBeVisible();
+  // Password managers learn whose password this is from a hidden username field, not sent.
+  const username = page.locator('form input[autocomplete="username"]');
+  await expect(username).toHaveValue(email);
+  await expect(username).toBeHidden();
+  await expect(username).not.toHaveAttribute('name');
 
   await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
   await page.getByLabel('Confirm new password', { exact: true }).fill('Lighthouse4Meadoq');

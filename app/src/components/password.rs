@@ -81,7 +81,13 @@ fn PasswordControl(
     super::keep_typed(input, value);
     let l = locale();
     let (show, hide) = (td_string!(l, field.show), td_string!(l, field.hide));
-    let show_named = td_string!(l, field.show_named, label = label.to_lowercase());
+    let named = label.to_lowercase();
+    let (show_named, hide_named) = (
+        td_string!(l, field.show_named, label = named.clone()),
+        td_string!(l, field.hide_named, label = named),
+    );
+    // Said once the button was used, never on load (GOV.UK's password input does the same).
+    let toggled = RwSignal::new(false);
     view! {
         <div class="field" class:field--invalid=move || error.get().is_some()>
             <label class="field__label" for=id.clone()>
@@ -103,17 +109,37 @@ fn PasswordControl(
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                         on:input:target=move |ev| value.set(ev.target().value())
                 />
+                // The name says what a press does, as the visible word does ("Hide" is in
+                // "Hide password": WCAG 2.5.3), so no aria-pressed, whose state would contradict
+                // a name that changes; the status below says what happened.
                 <button
                     type="button"
                     class="password-input__toggle"
                     aria-controls=id
-                    aria-pressed=move || if shown.get() { "true" } else { "false" }
                     hidden=move || !ready.get()
-                    on:click=move |_| shown.update(|s| *s = !*s)
+                    on:click=move |_| {
+                        shown.update(|s| *s = !*s);
+                        toggled.set(true);
+                    }
                 >
                     <span aria-hidden="true">{move || if shown.get() { hide } else { show }}</span>
-                    <span class="visually-hidden">{show_named}</span>
+                    <span class="visually-hidden">
+                        {move || if shown.get() { hide_named.clone() } else { show_named.clone() }}
+                    </span>
                 </button>
+                <span class="visually-hidden" aria-live="polite">
+                    {move || {
+                        toggled
+                            .get()
+                            .then(|| {
+                                if shown.get() {
+                                    td_string!(l, field.shown_status)
+                                } else {
+                                    td_string!(l, field.hidden_status)
+                                }
+                            })
+                    }}
+                </span>
             </div>
             <FieldError id=error_id error=error />
         </div>

@@ -67,7 +67,14 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                 }}
                             </p>
                             <FormAlert error=Signal::derive(move || {
-                                send_error.get().and_then(|e| e.for_form(l))
+                                send_error.get().and_then(|e| match e {
+                                    // The button below counts the seconds down: a number here
+                                    // would stand still beside it.
+                                    AccountError::CoolDown { .. } => {
+                                        Some(td_string!(l, error.cool_down_counting).to_string())
+                                    }
+                                    e => e.for_form(l),
+                                })
                             }) />
                             <ActionForm action=send attr:class="form form--inline">
                                 <ResendButton remaining=remaining lead=dead still=still />

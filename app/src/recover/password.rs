@@ -25,6 +25,10 @@ pub fn NewPasswordPage() -> impl IntoView {
                         </p>
                         <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
                         <ActionForm action=action attr:class="form" attr:novalidate=true>
+                            // The account the new password is for, to password managers (as
+                            // Chromium advises for a password-change form): never shown, and
+                            // without a name never sent.
+                            <input type="email" autocomplete="username" value=email.clone() hidden readonly />
                             <NewPasswordField
                                 label=td_string!(l, field.new_password)
                                 name="password"
