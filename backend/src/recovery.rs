@@ -347,7 +347,7 @@ pub async fn view(state: &AppState, token: &str) -> Result<Option<FlowView>, sql
         can_send: sent < state.config.codes_per_flow
             && sent_today < state.config.codes_per_account_per_day,
         phone: phone.map(|p| p.masked_with_country()),
-        email: (flow.step == Step::Password).then(|| flow.email.clone()),
+        email: (flow.step == Step::Password).then(|| flow.mail_to().to_string()),
     }))
 }
 

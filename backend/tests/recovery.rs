@@ -155,7 +155,11 @@ async fn journey_resets_password_and_signs_out_everywhere(fx: Fixture) {
     );
     let view = recovery::view(&state, &s.token).await.unwrap().unwrap();
     assert_eq!(view.step, Step::Password);
-    assert_eq!(view.email.as_deref(), Some("Lin@example.com"));
+    assert_eq!(
+        view.email.as_deref(),
+        Some("lin@example.com"),
+        "the account's address, for the checklist and password managers"
+    );
 
     // The rules hold here too: the field errors name the rule.
     assert!(matches!(
@@ -297,6 +301,10 @@ async fn notice_for_unknown_address_when_configured(fx: Fixture) {
         .await
         .unwrap();
     assert_eq!(mail.len(), 1);
+    assert_eq!(
+        mail[0].to, "nobody@example.com",
+        "no account: the address typed"
+    );
     assert!(
         mail[0]
             .text
@@ -938,6 +946,12 @@ async fn mail_goes_to_the_address_as_stored(fx: Fixture) {
     recovery::check_code(&state, &s.token, &code, NET)
         .await
         .unwrap();
+    let view = recovery::view(&state, &s.token).await.unwrap().unwrap();
+    assert_eq!(
+        view.email.as_deref(),
+        Some("kim@example.com"),
+        "the new-password form's username is the account's"
+    );
     recovery::set_password(&state, &s.token, NEW_PW, NEW_PW)
         .await
         .unwrap();

@@ -868,6 +868,22 @@ async fn flows_stored_before_migration_9_come_through_it(fx: Fixture) {
             "{token}"
         );
     }
+    let filled: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT email, account_email FROM recovery_flows ORDER BY email")
+            .fetch_all(state.db.pool())
+            .await
+            .expect("read the flows' addresses");
+    assert_eq!(
+        filled,
+        [
+            (
+                "Linden@example.com".to_string(),
+                Some("linden@example.com".to_string())
+            ),
+            ("nobody@example.com".to_string(), None),
+        ],
+        "0011 fills in the account's address, and only where there is an account"
+    );
     // A resend after the cool-down goes to the account's address as stored.
     fx.clock.advance(61);
     backend::recovery::send_code(&state, "known-token", "198.51.100.0/24")

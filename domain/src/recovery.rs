@@ -156,8 +156,9 @@ pub struct FlowView {
     pub can_send: bool,
     /// The masked phone number (`+44 •••• ••• 789`), only at the SMS step.
     pub phone: Option<String>,
-    /// The address as typed, only at the password step (the owner has proved it by then), so
-    /// the checklist can apply "not your e-mail".
+    /// The account's address as stored, only at the password step (the owner has proved it by
+    /// then): the checklist applies "not your e-mail", and the form's hidden username field
+    /// tells password managers whose password it is.
     pub email: Option<String>,
 }
 

@@ -29,7 +29,7 @@ pub async fn change_phone(phone: String, password: String) -> Result<(), Account
 
 use domain::account::Session;
 
-/// Signs out one other browser of this account ("Sign out this device").
+/// Signs out one other browser of this account (its row's "Sign out").
 #[server(endpoint = "sign_out_device")]
 pub async fn sign_out_device(id: String) -> Result<(), AccountError> {
     use crate::ssr::{client, current_user, fail, internal, state};

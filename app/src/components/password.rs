@@ -4,7 +4,7 @@ use domain::password::{rule_results, strength, Policy, RuleResult, Strength};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// A password input with a show/hide toggle (a real button with a pressed state).
+/// A password input with a show/hide button whose name says what a press does.
 #[component]
 pub fn PasswordInput(
     label: &'static str,
