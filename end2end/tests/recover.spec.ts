@@ -121,10 +121,23 @@ test('resend code counts down on screen, then sends a new code', async ({ page }
   const first = await seconds();
   await expect.poll(seconds, { message: 'the countdown moves' }).toBeLessThan(first);
 
+  // Counting, the button is still in the tab order (aria-disabled), and a press sends nothing.
+  const sends: string[] = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('recover_send')) sends.push(r.url()); });
+  await expect(counting).toHaveAttribute('aria-disabled', 'true');
+  await page.getByRole('button', { name: 'Submit' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(counting).toBeFocused();
+  await page.keyboard.press('Enter');
+  await counting.click({ force: true });
+  await expect(counting).toBeVisible();
+  expect(sends, 'a press while counting posts nothing').toEqual([]);
+
   const resend = page.getByRole('button', { name: 'Resend code', exact: true });
   await expect(resend).toBeEnabled({ timeout: 10_000 });
   await resend.click();
   await expect(page.getByRole('button', { name: /^Resend code in \d+ s$/ })).toBeDisabled();
+  expect(sends, 'the press after the countdown posts once').toHaveLength(1);
   const second = await recoveryCode(page.request, email, 2);
   await page.getByLabel('Verification code').fill(second);
   await page.getByRole('button', { name: 'Submit' }).click();

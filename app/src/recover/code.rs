@@ -153,12 +153,23 @@ fn ResendButton(remaining: i64, lead: bool, still: bool) -> impl IntoView {
     if !still {
         count_down(remaining);
     }
+    // Until the WebAssembly runs, `disabled` keeps the form from posting too soon. Then the
+    // button stays in the tab order while it counts (`aria-disabled`; a press does nothing), so
+    // a keyboard or screen-reader user reaches it and hears how long is left.
+    let ready = crate::components::hydrated();
+    let counting = move || remaining.get() > 0;
     let l = locale();
     view! {
         <button
             type="submit"
             class=if lead { "button button--primary" } else { "button button--secondary" }
-            disabled=move || { remaining.get() > 0 }
+            disabled=move || counting() && !ready.get()
+            aria-disabled=move || (counting() && ready.get()).then_some("true")
+            on:click=move |ev| {
+                if remaining.get_untracked() > 0 {
+                    ev.prevent_default();
+                }
+            }
         >
             {move || match remaining.get() {
                 0 => td_string!(l, recover.code.resend).to_string(),
