@@ -166,12 +166,15 @@ impl Flow {
 /// Whether a flow whose e-mailed code was right must also pass the SMS step: only for an
 /// account with a phone on file, then by `SMS_POLICY` — under `risk` when this browser has not
 /// been used for the account before, the account had failures in the last day (sign-in or
-/// recovery codes), or an operator flagged it.
+/// recovery codes: `wrong_today`, the address's count the caller has read), or an operator
+/// flagged it.
 async fn sms_required(
     state: &AppState,
     conn: &mut AnyConnection,
     flow: &Flow,
     device: Option<&str>,
+    wrong_today: i64,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
     let Some(user_id) = &flow.user_id else {
         return Ok(false);
@@ -185,7 +188,6 @@ async fn sms_required(
     if phone.as_deref().and_then(Phone::from_stored).is_none() {
         return Ok(false);
     }
-    let now = state.clock.now();
     Ok(match state.config.sms_policy {
         StepPolicy::Never => false,
         StepPolicy::Always => true,
@@ -196,8 +198,7 @@ async fn sms_required(
                 .unwrap_or_default();
             let login_failures =
                 limits::count_in(conn, kind::LOGIN_FAIL_ACCOUNT, &login_subject, now - DAY).await?;
-            let wrong_codes = wrong_codes_today(conn, flow, now).await?;
-            !known || flagged != 0 || login_failures > 0 || wrong_codes > 0
+            !known || flagged != 0 || login_failures > 0 || wrong_today > 0
         }
     })
 }
@@ -566,7 +567,8 @@ pub async fn check_code_on_device(
     if flow.step != Step::Code {
         return Err(RecoveryError::OutOfOrder { step: flow.step });
     }
-    let over = wrong_codes_today(&mut tx, &flow, now).await? >= cfg.wrong_codes_per_account_per_day;
+    let wrong_today = wrong_codes_today(&mut tx, &flow, now).await?;
+    let over = wrong_today >= cfg.wrong_codes_per_account_per_day;
     if over && !flow.hard_passed {
         let refused = past_the_wrong_code_limit(state, &mut tx, &id_hash).await?;
         tx.commit().await?;
@@ -615,7 +617,7 @@ pub async fn check_code_on_device(
         }
         true
     } else {
-        sms_required(state, &mut tx, &flow, device).await?
+        sms_required(state, &mut tx, &flow, device, wrong_today, now).await?
     };
     let next = flow
         .step

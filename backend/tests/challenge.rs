@@ -656,26 +656,26 @@ async fn a_secured_account_starts_like_any_address(fx: Fixture) {
     }
 }
 
-/// A person's answer (`seed`'s movement) to the recovery challenge `p` of the flow `bind`.
-async fn answer_as_a_person(
-    state: &AppState,
-    bind: &str,
-    net: &str,
-    p: &Puzzle,
-    seed: u64,
-) -> Result<Passed, ChallengeError> {
-    let movement = human_json(seed);
-    challenge::answer(
+/// Issues the recovery flow `token`'s challenge and answers it as a person would (the drag of
+/// `seed`); the bound of the tier it came in.
+async fn pass_the_slider(state: &AppState, token: &str, net: &str, seed: u64) -> u32 {
+    let bind = recovery::flow_key(token);
+    let p = challenge::issue(state, Purpose::Recover, &bind, net)
+        .await
+        .unwrap();
+    let answered = challenge::answer(
         state,
         Purpose::Recover,
-        bind,
+        &bind,
         net,
         &p.token,
-        &movement,
-        solve(p),
+        &human_json(seed),
+        solve(&p),
         None,
     )
-    .await
+    .await;
+    assert_eq!(answered, Ok(Passed::Flow));
+    p.bound
 }
 
 /// DESIGN.md §3: past an address's daily limit of wrong codes (2 here) its recovery needs the
@@ -738,14 +738,10 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
             .await
             .unwrap();
         assert_eq!(again.step, Step::Challenge, "{address}");
-        let bind = recovery::flow_key(&s.token);
-        let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-            .await
-            .unwrap();
-        assert_eq!(p.bound, 10_000, "{address}: the harder tier");
         assert_eq!(
-            answer_as_a_person(&state, &bind, &net, &p, seed).await,
-            Ok(Passed::Flow)
+            pass_the_slider(&state, &s.token, &net, seed).await,
+            10_000,
+            "{address}: the harder tier"
         );
         fx.clock.advance(61);
         recovery::send_code(&state, &s.token, NET).await.unwrap();
@@ -809,14 +805,10 @@ async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
             let s = recovery::start(&state, "lin@example.com", None, NET)
                 .await
                 .unwrap();
-            let bind = recovery::flow_key(&s.token);
-            let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-                .await
-                .unwrap();
-            assert_eq!(p.bound, 5_000, "the normal tier");
             assert_eq!(
-                answer_as_a_person(&state, &bind, &net, &p, seed).await,
-                Ok(Passed::Flow)
+                pass_the_slider(&state, &s.token, &net, seed).await,
+                5_000,
+                "the normal tier"
             );
             recovery::send_code(&state, &s.token, NET).await.unwrap();
             let code = support::recovery_code(&state, "lin@example.com")
