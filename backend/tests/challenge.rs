@@ -9,7 +9,7 @@ use backend::slider::corpus::{self, Rng};
 use backend::AppState;
 use domain::pow::{search, Puzzle};
 use domain::recovery::Step;
-use support::Fixture;
+use support::{flow, other_than, Fixture};
 
 const NET: &str = "198.51.100.0/24";
 const PHONE: &str = "+44 7700 900789";
@@ -45,6 +45,37 @@ fn solve_extra(p: &Puzzle) -> u32 {
         p.extra_bound,
     )
     .expect("solvable")
+}
+
+/// Issues the recovery challenge of the flow `bind` to the network `net`.
+async fn issue(state: &AppState, bind: &str, net: &str) -> Puzzle {
+    challenge::issue(state, Purpose::Recover, bind, net)
+        .await
+        .expect("a challenge")
+}
+
+/// Answers the recovery challenge `token` of the flow `bind` from the network `net`: the
+/// movement, the proof of work, and the extra proof a keyboard or tap owes.
+async fn answer(
+    state: &AppState,
+    bind: &str,
+    net: &str,
+    token: &str,
+    movement: &str,
+    nonce: u32,
+    extra: Option<u32>,
+) -> Result<Passed, ChallengeError> {
+    challenge::answer(
+        state,
+        Purpose::Recover,
+        bind,
+        net,
+        token,
+        movement,
+        nonce,
+        extra,
+    )
+    .await
 }
 
 fn human_json(seed: u64) -> String {
@@ -86,41 +117,16 @@ async fn a_human_answer_passes_once_and_moves_the_flow(fx: Fixture) {
             step: Step::Challenge
         })
     );
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
-    let answer = human_json(1);
+    let p = issue(&state, &bind, &net).await;
+    let movement = human_json(1);
     assert_eq!(
-        challenge::answer(
-            &state,
-            Purpose::Recover,
-            &bind,
-            &net,
-            &p.token,
-            &answer,
-            solve(&p),
-            None
-        )
-        .await,
+        answer(&state, &bind, &net, &p.token, &movement, solve(&p), None).await,
         Ok(Passed::Flow)
     );
-    assert_eq!(
-        recovery::view(&state, &token).await.unwrap().unwrap().step,
-        Step::Verify
-    );
+    assert_eq!(flow(&state, &token).await.step, Step::Verify);
     // The same challenge answered again: refused, whatever the answer.
     assert_eq!(
-        challenge::answer(
-            &state,
-            Purpose::Recover,
-            &bind,
-            &net,
-            &p.token,
-            &answer,
-            solve(&p),
-            None
-        )
-        .await,
+        answer(&state, &bind, &net, &p.token, &movement, solve(&p), None).await,
         Err(ChallengeError::Failed)
     );
     recovery::send_code(&state, &token, NET).await.unwrap();
@@ -129,25 +135,13 @@ async fn a_human_answer_passes_once_and_moves_the_flow(fx: Fixture) {
 async fn two_answers_at_once_one_judged(fx: Fixture) {
     let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
     let (_, bind, net) = flow_at_challenge(&state).await;
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     let nonce = solve(&p);
     let mut tasks = Vec::new();
     for seed in [2, 3] {
         let (state, bind, net, token) = (state.clone(), bind.clone(), net.clone(), p.token.clone());
         tasks.push(tokio::spawn(async move {
-            challenge::answer(
-                &state,
-                Purpose::Recover,
-                &bind,
-                &net,
-                &token,
-                &human_json(seed),
-                nonce,
-                None,
-            )
-            .await
+            answer(&state, &bind, &net, &token, &human_json(seed), nonce, None).await
         }));
     }
     let mut passed = 0;
@@ -165,14 +159,11 @@ async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
     let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
     let (_, bind, net) = flow_at_challenge(&state).await;
     let (_, other_bind, _) = flow_at_challenge(&state).await;
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     // For another flow, another purpose, another network: refused.
     assert_eq!(
-        challenge::answer(
+        answer(
             &state,
-            Purpose::Recover,
             &other_bind,
             &net,
             &p.token,
@@ -183,9 +174,7 @@ async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
         .await,
         Err(ChallengeError::Failed)
     );
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     assert_eq!(
         challenge::answer(
             &state,
@@ -201,14 +190,11 @@ async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
         Err(ChallengeError::Failed)
     );
     // Two minutes: expired.
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     fx.clock.advance(challenge::LIFETIME);
     assert_eq!(
-        challenge::answer(
+        answer(
             &state,
-            Purpose::Recover,
             &bind,
             &net,
             &p.token,
@@ -220,9 +206,7 @@ async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
         Err(ChallengeError::Failed)
     );
     // A tampered token (the target swapped for an easy one) fails its MAC.
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut body: serde_json::Value =
@@ -230,17 +214,7 @@ async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
     body["target"] = serde_json::json!(domain::pow::digest(&p.salt, &p.id, 0));
     let forged = engine.encode(body.to_string());
     assert_eq!(
-        challenge::answer(
-            &state,
-            Purpose::Recover,
-            &bind,
-            &net,
-            &forged,
-            &human_json(7),
-            0,
-            None
-        )
-        .await,
+        answer(&state, &bind, &net, &forged, &human_json(7), 0, None).await,
         Err(ChallengeError::Failed)
     );
 }
@@ -254,13 +228,10 @@ async fn issued_by_one_process_answered_by_another(fx: Fixture) {
         .state(&[("SLIDER_POLICY", "always"), WORK, ("SECRET_KEY", &key)])
         .await;
     let (token, bind, net) = flow_at_challenge(&first).await;
-    let p = challenge::issue(&first, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&first, &bind, &net).await;
     assert_eq!(
-        challenge::answer(
+        answer(
             &second,
-            Purpose::Recover,
             &bind,
             &net,
             &p.token,
@@ -271,10 +242,7 @@ async fn issued_by_one_process_answered_by_another(fx: Fixture) {
         .await,
         Ok(Passed::Flow)
     );
-    assert_eq!(
-        recovery::view(&first, &token).await.unwrap().unwrap().step,
-        Step::Verify
-    );
+    assert_eq!(flow(&first, &token).await.step, Step::Verify);
     // After a key rotation the old key still verifies what it signed (two keys live).
     let rotated = fx
         .state(&[
@@ -285,13 +253,10 @@ async fn issued_by_one_process_answered_by_another(fx: Fixture) {
         ])
         .await;
     let (_, bind2, net2) = flow_at_challenge(&first).await;
-    let p = challenge::issue(&first, Purpose::Recover, &bind2, &net2)
-        .await
-        .unwrap();
+    let p = issue(&first, &bind2, &net2).await;
     assert_eq!(
-        challenge::answer(
+        answer(
             &rotated,
-            Purpose::Recover,
             &bind2,
             &net2,
             &p.token,
@@ -307,14 +272,11 @@ async fn issued_by_one_process_answered_by_another(fx: Fixture) {
 async fn proof_of_work_is_checked(fx: Fixture) {
     let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
     let (_, bind, net) = flow_at_challenge(&state).await;
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     let right = solve(&p);
     assert_eq!(
-        challenge::answer(
+        answer(
             &state,
-            Purpose::Recover,
             &bind,
             &net,
             &p.token,
@@ -327,17 +289,12 @@ async fn proof_of_work_is_checked(fx: Fixture) {
         "wrong proof"
     );
     // A proof for another challenge does not fit this one.
-    let q = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
-    let r = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let q = issue(&state, &bind, &net).await;
+    let r = issue(&state, &bind, &net).await;
     if solve(&q) != solve(&r) {
         assert_eq!(
-            challenge::answer(
+            answer(
                 &state,
-                Purpose::Recover,
                 &bind,
                 &net,
                 &r.token,
@@ -350,22 +307,10 @@ async fn proof_of_work_is_checked(fx: Fixture) {
         );
     }
     // A bot's path with a right proof: refused too, and an oversized body before parsing.
-    let s = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let s = issue(&state, &bind, &net).await;
     let bot = movement_json(&corpus::straight(10, 30.0));
     assert_eq!(
-        challenge::answer(
-            &state,
-            Purpose::Recover,
-            &bind,
-            &net,
-            &s.token,
-            &bot,
-            solve(&s),
-            None
-        )
-        .await,
+        answer(&state, &bind, &net, &s.token, &bot, solve(&s), None).await,
         Err(ChallengeError::Failed)
     );
 }
@@ -376,31 +321,16 @@ async fn keyboard_and_tap_pay_the_extra_work(fx: Fixture) {
     let keys = serde_json::json!({"mode": "keyboard", "trusted": true, "shown_to_press": 800.0,
         "travel": 300.0, "handle": 48.0, "keys": [0.0, 200.0, 450.0, 700.0], "value": 100.0})
     .to_string();
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     assert_eq!(
-        challenge::answer(
-            &state,
-            Purpose::Recover,
-            &bind,
-            &net,
-            &p.token,
-            &keys,
-            solve(&p),
-            None
-        )
-        .await,
+        answer(&state, &bind, &net, &p.token, &keys, solve(&p), None).await,
         Err(ChallengeError::Failed),
         "no extra proof"
     );
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     assert_eq!(
-        challenge::answer(
+        answer(
             &state,
-            Purpose::Recover,
             &bind,
             &net,
             &p.token,
@@ -414,13 +344,10 @@ async fn keyboard_and_tap_pay_the_extra_work(fx: Fixture) {
     let (_, bind, net) = flow_at_challenge(&state).await;
     let tap = serde_json::json!({"mode": "tap", "pointer": "touch", "trusted": true, "shown_to_press": 800.0,
         "travel": 300.0, "handle": 48.0, "tap_x": 290.0}).to_string();
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     assert_eq!(
-        challenge::answer(
+        answer(
             &state,
-            Purpose::Recover,
             &bind,
             &net,
             &p.token,
@@ -502,18 +429,9 @@ async fn failures_raise_the_tier_then_cool_down(fx: Fixture) {
     let refused = |p: Puzzle| {
         let (state, bind, net, bot) = (&state, &bind, &net, &bot);
         async move {
-            challenge::answer(
-                state,
-                Purpose::Recover,
-                bind,
-                net,
-                &p.token,
-                bot,
-                solve(&p),
-                None,
-            )
-            .await
-            .is_err()
+            answer(state, bind, net, &p.token, bot, solve(&p), None)
+                .await
+                .is_err()
         }
     };
     let issued = || challenge::issue(&state, Purpose::Recover, &bind, &net);
@@ -597,24 +515,12 @@ async fn sign_in_passes_are_single_use(fx: Fixture) {
 async fn a_database_error_fails_closed(fx: Fixture) {
     let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
     let (_, bind, net) = flow_at_challenge(&state).await;
-    let p = challenge::issue(&state, Purpose::Recover, &bind, &net)
-        .await
-        .unwrap();
+    let p = issue(&state, &bind, &net).await;
     let nonce = solve(&p);
     state.db.close().await;
     assert!(
         matches!(
-            challenge::answer(
-                &state,
-                Purpose::Recover,
-                &bind,
-                &net,
-                &p.token,
-                &human_json(13),
-                nonce,
-                None
-            )
-            .await,
+            answer(&state, &bind, &net, &p.token, &human_json(13), nonce, None).await,
             Err(ChallengeError::Internal(_))
         ),
         "never a pass without the database"
@@ -643,9 +549,8 @@ async fn a_secured_account_starts_like_any_address(fx: Fixture) {
             let s = recovery::start(&state, email, None, net).await.unwrap();
             let bound = match s.step {
                 Step::Challenge => Some(
-                    challenge::issue(&state, Purpose::Recover, &recovery::flow_key(&s.token), net)
+                    issue(&state, &recovery::flow_key(&s.token), net)
                         .await
-                        .unwrap()
                         .bound,
                 ),
                 _ => None,
@@ -660,12 +565,9 @@ async fn a_secured_account_starts_like_any_address(fx: Fixture) {
 /// `seed`); the bound of the tier it came in.
 async fn pass_the_slider(state: &AppState, token: &str, net: &str, seed: u64) -> u32 {
     let bind = recovery::flow_key(token);
-    let p = challenge::issue(state, Purpose::Recover, &bind, net)
-        .await
-        .unwrap();
-    let answered = challenge::answer(
+    let p = issue(state, &bind, net).await;
+    let answered = answer(
         state,
-        Purpose::Recover,
         &bind,
         net,
         &p.token,
@@ -714,25 +616,14 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         recovery::send_code(&state, &s.token, NET).await.unwrap();
         let code = support::recovery_code(&state, address).await;
         let right = code.clone().unwrap_or_else(|| "123456".into());
-        let wrong = if right == "111111" {
-            "222222"
-        } else {
-            "111111"
-        };
+        let wrong = other_than(&right);
         let mut seen = Vec::new();
         for _ in 0..2 {
             seen.push(recovery::check_code(&state, &s.token, wrong, NET).await);
         }
         // Two wrong today: even the right code sends the flow back to the slider.
         seen.push(recovery::check_code(&state, &s.token, &right, NET).await);
-        assert_eq!(
-            recovery::view(&state, &s.token)
-                .await
-                .unwrap()
-                .unwrap()
-                .step,
-            Step::Challenge
-        );
+        assert_eq!(flow(&state, &s.token).await.step, Step::Challenge);
         // A new flow of the address starts there too; both get the harder tier.
         let again = recovery::start(&state, address, None, "192.0.2.0/24")
             .await
@@ -747,11 +638,7 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         recovery::send_code(&state, &s.token, NET).await.unwrap();
         let code = support::recovery_code(&state, address).await;
         let right = code.clone().unwrap_or_else(|| "123456".into());
-        let wrong = if right == "111111" {
-            "222222"
-        } else {
-            "111111"
-        };
+        let wrong = other_than(&right);
         seen.push(recovery::check_code(&state, &s.token, wrong, NET).await);
         seen.push(recovery::check_code(&state, &s.token, &right, NET).await);
         answers.push(seen);
@@ -826,11 +713,7 @@ async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
     recovery::send_code(&state, &texted, NET).await.unwrap();
     // Another: two wrong codes, the limit.
     let (emailed, right) = through_the_slider(22).await;
-    let wrong = if right == "111111" {
-        "222222"
-    } else {
-        "111111"
-    };
+    let wrong = other_than(&right);
     for tries_left in [4, 3] {
         assert_eq!(
             recovery::check_code(&state, &emailed, wrong, NET).await,
@@ -848,9 +731,6 @@ async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
         back()
     );
     for token in [&emailed, &texted] {
-        assert_eq!(
-            recovery::view(&state, token).await.unwrap().unwrap().step,
-            Step::Challenge
-        );
+        assert_eq!(flow(&state, token).await.step, Step::Challenge);
     }
 }

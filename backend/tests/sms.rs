@@ -11,7 +11,7 @@ use backend::sms::HttpSms;
 use backend::{devices, AppState};
 use domain::recovery::Step;
 use std::sync::{Arc, Mutex};
-use support::Fixture;
+use support::{flow, other_than, Fixture};
 
 const PW: &str = "Tangerine7Harbor";
 const NET: &str = "198.51.100.0/24";
@@ -75,7 +75,7 @@ async fn the_texted_code_opens_the_password_step(fx: Fixture) {
         .unwrap();
     let (token, next) = past_email_code(&state, "lin@example.com", None).await;
     assert_eq!(next, Step::Sms);
-    let view = recovery::view(&state, &token).await.unwrap().unwrap();
+    let view = flow(&state, &token).await;
     assert_eq!(view.phone.as_deref(), Some("+44 •••• ••• 789"));
     assert!(!view.code_sent && view.can_send);
     // The password step is not open yet.
@@ -94,7 +94,7 @@ async fn the_texted_code_opens_the_password_step(fx: Fixture) {
         })
     );
     let sms = code(&state, "sms", "+447700900789").await;
-    let wrong = if sms == "111111" { "222222" } else { "111111" };
+    let wrong = other_than(&sms);
     assert_eq!(
         recovery::check_code(&state, &token, wrong, NET).await,
         Err(RecoveryError::WrongCode { tries_left: 4 })
@@ -500,7 +500,7 @@ async fn wrong_texted_and_emailed_codes_share_the_daily_count(fx: Fixture) {
     assert_eq!(next, Step::Sms);
     recovery::send_code(&state, &token, NET).await.unwrap();
     let sms = code(&state, "sms", "+447700900789").await;
-    let wrong = if sms == "111111" { "222222" } else { "111111" };
+    let wrong = other_than(&sms);
     for tries_left in [4, 3, 2] {
         assert_eq!(
             recovery::check_code(&state, &token, wrong, NET).await,
@@ -512,11 +512,7 @@ async fn wrong_texted_and_emailed_codes_share_the_daily_count(fx: Fixture) {
         .unwrap();
     recovery::send_code(&state, &s.token, NET).await.unwrap();
     let emailed = code(&state, "email", "lin@example.com").await;
-    let wrong = if emailed == "111111" {
-        "222222"
-    } else {
-        "111111"
-    };
+    let wrong = other_than(&emailed);
     assert_eq!(
         recovery::check_code(&state, &s.token, wrong, NET).await,
         Err(RecoveryError::WrongCode { tries_left: 4 })

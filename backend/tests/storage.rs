@@ -10,7 +10,7 @@ use backend::sms::ByChannel;
 use backend::AppState;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use support::Fixture;
+use support::{other_than, Fixture};
 
 const PW: &str = "Tangerine7Harbor";
 
@@ -490,7 +490,7 @@ async fn wrong_codes_run_out(fx: Fixture) {
         .await
         .unwrap();
     let code = latest_code(&state, "tries@example.com").await;
-    let wrong = if code == "111111" { "222222" } else { "111111" };
+    let wrong = other_than(&code);
     for left in (1..5).rev() {
         assert_eq!(
             accounts::confirm_signup(&state, &s.token, wrong).await,

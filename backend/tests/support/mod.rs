@@ -127,3 +127,20 @@ pub async fn recovery_code(state: &AppState, to: &str) -> Option<String> {
         .find(|m| m.subject.contains("verification code"))
         .map(|m| m.subject[..6].to_string())
 }
+
+/// A six-digit code that is not `code`: a wrong guess that cannot be right by chance.
+pub fn other_than(code: &str) -> &'static str {
+    if code == "111111" {
+        "222222"
+    } else {
+        "111111"
+    }
+}
+
+/// What the recovery flow of `token` shows, which must still be open.
+pub async fn flow(state: &AppState, token: &str) -> domain::recovery::FlowView {
+    backend::recovery::view(state, token)
+        .await
+        .expect("read the flow")
+        .expect("the flow is open")
+}
