@@ -289,25 +289,25 @@ where
 /// Back at the slider after too many wrong codes (`?again=1`): why, and what comes next.
 #[component]
 pub(crate) fn AgainNotice() -> impl IntoView {
-    let again = crate::fixture::query("again");
-    view! {
-        <Show when=move || again.get().is_some()>
-            <p class="alert alert--info" role="status">
-                {crate::lang::td_string!(crate::lang::locale(), recover.check.again_notice)}
-            </p>
-        </Show>
-    }
+    let text = crate::lang::td_string!(crate::lang::locale(), recover.check.again_notice);
+    view! { <QueryNotice param="again" text=text /> }
 }
 
 /// After "This wasn't me" (`?secured=1`): what was done, and what comes next.
 #[component]
 pub(crate) fn SecuredNotice() -> impl IntoView {
-    let secured = crate::fixture::query("secured");
+    let text = crate::lang::td_string!(crate::lang::locale(), recover.secured_notice);
+    view! { <QueryNotice param="secured" text=text /> }
+}
+
+/// A notice shown while the page's address carries `param`, which the redirect that brought
+/// the shopper here set.
+#[component]
+fn QueryNotice(param: &'static str, text: &'static str) -> impl IntoView {
+    let present = crate::fixture::query(param);
     view! {
-        <Show when=move || secured.get().is_some()>
-            <p class="alert alert--info" role="status">
-                {crate::lang::td_string!(crate::lang::locale(), recover.secured_notice)}
-            </p>
+        <Show when=move || present.get().is_some()>
+            <p class="alert alert--info" role="status">{text}</p>
         </Show>
     }
 }
