@@ -1,10 +1,18 @@
-//! E-mails: one layout per message (text and HTML files beside the crate, no words in them)
-//! filled with the words of the message's language from `texts`.
+//! E-mails: one layout per message (text and HTML files beside the crate, no words in them),
+//! framed by the layout every message shares, filled with the words of the message's language
+//! from `texts`.
 
 use crate::outbox::Message;
 use texts::{td_string, Locale};
 
-/// One e-mail: two layout files named after it under `backend/templates/`.
+/// What every e-mail shares around its own part (`{{message}}`): in the text, the greeting and
+/// the intro above it and the sign-off below; in the HTML, the page, its card, the shop's
+/// name, the heading and the intro.
+const FRAME_TEXT: &str = include_str!("../templates/layout.txt");
+const FRAME_HTML: &str = include_str!("../templates/layout.html");
+
+/// One e-mail: two files named after it under `backend/templates/`, its own part of the text
+/// and of the HTML.
 #[derive(Debug, Clone, Copy)]
 pub struct Template {
     name: &'static str,
@@ -174,16 +182,30 @@ impl Template {
             channel: "email".into(),
             recipient: to.to_string(),
             subject: value("subject").unwrap_or_default().to_string(),
-            body_text: fill(self.text, &value, false),
-            body_html: fill(self.html, &value, true),
+            body_text: framed(FRAME_TEXT, self.text, &value, false),
+            body_html: framed(FRAME_HTML, self.html, &value, true),
         }
     }
 }
 
-/// `src` with each `{{name}}` replaced by `value(name)` (HTML-escaped when `escape`), in one
-/// pass; an unknown name is left as it is, so a test can see it.
-fn fill<'a>(src: &str, value: &impl Fn(&str) -> Option<&'a str>, escape: bool) -> String {
-    let mut out = String::with_capacity(src.len() + 512);
+/// `frame` with `message` in its `{{message}}` place, both filled (see [`fill`]).
+fn framed<'a>(
+    frame: &str,
+    message: &str,
+    value: &impl Fn(&str) -> Option<&'a str>,
+    escape: bool,
+) -> String {
+    let (above, below) = frame.split_once("{{message}}").unwrap_or((frame, ""));
+    let mut out = String::with_capacity(frame.len() + message.len() + 512);
+    for part in [above, message, below] {
+        fill(&mut out, part, value, escape);
+    }
+    out
+}
+
+/// Appends `src` to `out` with each `{{name}}` replaced by `value(name)` (HTML-escaped when
+/// `escape`), in one pass; an unknown name is left as it is, so a test can see it.
+fn fill<'a>(out: &mut String, src: &str, value: &impl Fn(&str) -> Option<&'a str>, escape: bool) {
     let mut rest = src;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
@@ -201,7 +223,6 @@ fn fill<'a>(src: &str, value: &impl Fn(&str) -> Option<&'a str>, escape: bool) -
         rest = &after[end + 2..];
     }
     out.push_str(rest);
-    out
 }
 
 fn html_escape(s: &str) -> String {
@@ -233,6 +254,70 @@ mod tests {
             !m.body_html.contains("href"),
             "no link a mail scanner could follow"
         );
+    }
+
+    /// Every message sits in the shared frame, in every language: the HTML is a whole page in
+    /// the message's language and direction with the shop's name, heading and intro above the
+    /// message's own part; the text opens with the greeting and closes with the sign-off.
+    #[test]
+    fn every_message_is_framed() {
+        let vars = [
+            ("shop", "Shop"),
+            ("code", "042917"),
+            ("minutes", "10"),
+            ("agent", "Firefox on Android"),
+            ("ip", "203.0.113.x"),
+            ("when", "27 Nov 2026, 09:32 UTC"),
+            ("wasnt_me_url", "https://shop.example/wasnt-me?token=abc"),
+        ];
+        for name in [
+            "signup_code",
+            "signup_exists",
+            "recovery_code",
+            "recovery_unknown",
+            "password_changed",
+            "new_sign_in",
+        ] {
+            for &l in texts::all() {
+                let t = named(name).expect("a template");
+                let m = t.render("lin@example.com", l, &vars);
+                let words = t.words(l, &vars);
+                let word = |key: &str| {
+                    let (_, w) = words.iter().find(|(k, _)| *k == key).expect(key);
+                    w.clone()
+                };
+                let html = &m.body_html;
+                let opening = format!("<!doctype html>\n<html lang=\"{}\"", texts::code(l));
+                assert!(html.starts_with(&opening), "{name} {l:?}: {html}");
+                assert!(html.ends_with("</div></body></html>\n"), "{name} {l:?}");
+                // Above the message's own part, in this order: the shop, the heading, the intro.
+                let body = &html[html.find("<body").expect("a body")..];
+                let mut at = 0;
+                let first_own = t.html.split("{{").nth(1).and_then(|p| p.split_once("}}"));
+                let own = first_own
+                    .map(|(key, _)| key)
+                    .expect("a place in the message");
+                let own = words
+                    .iter()
+                    .find(|(k, _)| *k == own)
+                    .map(|(_, w)| w.clone())
+                    .unwrap_or_else(|| var(&vars, own).to_string());
+                for part in ["Shop".to_string(), word("heading"), word("intro"), own] {
+                    let found = body[at..].find(&html_escape(&part));
+                    at += found.unwrap_or_else(|| panic!("{name} {l:?}: {part} in order"));
+                }
+                let text = &m.body_text;
+                assert!(
+                    text.starts_with(&format!("{}\n\n", word("hello"))),
+                    "{name} {l:?}"
+                );
+                assert!(
+                    text.ends_with(&format!("\n\n{}\n", word("sign_off"))),
+                    "{name} {l:?}"
+                );
+                assert!(!html.contains("{{") && !text.contains("{{"), "{name} {l:?}");
+            }
+        }
     }
 
     #[test]
