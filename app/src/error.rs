@@ -220,6 +220,20 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
+/// What `error` says about `field`, in `l`: the error signal of that field's input.
+pub fn on_field(
+    error: Signal<Option<AccountError>>,
+    field: Field,
+    l: Locale,
+) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.for_field(field, l)))
+}
+
+/// What `error` says about the form as a whole, in `l`: the error signal of its `FormAlert`.
+pub fn on_form(error: Signal<Option<AccountError>>, l: Locale) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.for_form(l)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
-use crate::error::{action_error, AccountError, Field};
+use crate::error::{action_error, on_field, on_form, AccountError, Field};
 use crate::lang::{link, locale, strong, td_string};
 use leptos::prelude::*;
 
@@ -95,7 +95,7 @@ pub fn ConfirmPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+            <FormAlert error=on_form(error, l) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
                     label=td_string!(l, field.code)
@@ -104,7 +104,7 @@ pub fn ConfirmPage() -> impl IntoView {
                     autocomplete="one-time-code"
                     maxlength=12
                     hint=td_string!(l, field.code_hint)
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Code, l)))
+                    error=on_field(error, Field::Code, l)
                 />
                 <SubmitButton label=td_string!(l, confirm.submit) />
             </ActionForm>

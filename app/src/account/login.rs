@@ -1,7 +1,7 @@
 use crate::components::{
     FormAlert, Page, PasswordInput, Slider, SliderFor, SubmitButton, TextField,
 };
-use crate::error::{action_error, AccountError, Field};
+use crate::error::{action_error, on_field, on_form, AccountError, Field};
 use crate::lang::{link, locale, td_string};
 use domain::pow::Puzzle;
 use leptos::prelude::*;
@@ -119,7 +119,7 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Page title=td_string!(l, login.title)>
             {move || notice().map(|n| view! { <p class="alert alert--info" role="status">{n}</p> })}
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+            <FormAlert error=on_form(error, l) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
                     label=td_string!(l, field.email)
@@ -127,13 +127,13 @@ pub fn LoginPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                     maxlength=254
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
+                    error=on_field(error, Field::Email, l)
                 />
                 <PasswordInput
                     label=td_string!(l, field.password)
                     name="password"
                     autocomplete="current-password"
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
+                    error=on_field(error, Field::Password, l)
                 />
                 <p class="form__aside">
                     <a href="/recover">{td_string!(l, login.forgot)}</a>

@@ -1,5 +1,5 @@
 use crate::components::{FormAlert, Page, PasswordInput, SubmitButton, TextField};
-use crate::error::{action_error, AccountError, Field};
+use crate::error::{action_error, on_field, on_form, AccountError, Field};
 use crate::lang::{locale, strong, td_string};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -185,7 +185,7 @@ pub fn AccountPage() -> impl IntoView {
                                         None => td_string!(l, account.phone_none).to_string(),
                                     }}
                                 </p>
-                                <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+                                <FormAlert error=on_form(error, l) />
                                 <ActionForm action=change attr:class="form" attr:novalidate=true>
                                     <TextField
                                         label=td_string!(l, field.new_phone)
@@ -194,13 +194,13 @@ pub fn AccountPage() -> impl IntoView {
                                         autocomplete="tel"
                                         hint=td_string!(l, field.new_phone_hint)
                                         maxlength=40
-                                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone, l)))
+                                        error=on_field(error, Field::Phone, l)
                                     />
                                     <PasswordInput
                                         label=td_string!(l, field.current_password)
                                         name="password"
                                         autocomplete="current-password"
-                                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
+                                        error=on_field(error, Field::Password, l)
                                     />
                                     <SubmitButton label=td_string!(l, account.save_phone) />
                                 </ActionForm>

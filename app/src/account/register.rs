@@ -1,5 +1,5 @@
 use crate::components::{FormAlert, Live, NewPasswordField, Page, SubmitButton, TextField};
-use crate::error::{action_error, AccountError, Field};
+use crate::error::{action_error, on_field, on_form, AccountError, Field};
 use crate::lang::{link, locale, td_string};
 use leptos::prelude::*;
 
@@ -41,7 +41,7 @@ pub fn RegisterPage() -> impl IntoView {
     let l = locale();
     view! {
         <Page title=td_string!(l, register.title)>
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+            <FormAlert error=on_form(error, l) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
                     label=td_string!(l, field.email)
@@ -50,13 +50,13 @@ pub fn RegisterPage() -> impl IntoView {
                     autocomplete="email"
                     maxlength=254
                     live=Live::Email
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
+                    error=on_field(error, Field::Email, l)
                 />
                 <Transition fallback=|| ()>
                     <NewPasswordField
                         name="password"
                         policy=policy
-                        error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Password, l)))
+                        error=on_field(error, Field::Password, l)
                     />
                 </Transition>
                 <TextField
@@ -66,7 +66,7 @@ pub fn RegisterPage() -> impl IntoView {
                     autocomplete="tel"
                     hint=td_string!(l, field.phone_hint)
                     maxlength=40
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Phone, l)))
+                    error=on_field(error, Field::Phone, l)
                 />
                 <SubmitButton label=td_string!(l, register.submit) />
             </ActionForm>

@@ -4,7 +4,7 @@
 //! signs the account out everywhere and starts a fresh recovery for the owner in this browser.
 
 use crate::components::{FormAlert, Page, SubmitButton};
-use crate::error::{action_error, AccountError};
+use crate::error::{action_error, on_form, AccountError};
 use crate::lang::{link, locale, td_string};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -111,7 +111,7 @@ pub fn WasntMePage() -> impl IntoView {
                                     <li>{td_string!(l, wasnt_me.step_checks)}</li>
                                     <li>{td_string!(l, wasnt_me.step_choose)}</li>
                                 </ul>
-                                <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+                                <FormAlert error=on_form(error, l) />
                                 <ActionForm action=secure attr:class="form">
                                     <input
                                         type="hidden"

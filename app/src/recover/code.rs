@@ -1,6 +1,6 @@
 use super::{AtStep, RecoverCheck, RecoverSend};
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
-use crate::error::{action_error, AccountError, Field};
+use crate::error::{action_error, on_form, AccountError, Field};
 use crate::lang::{link, locale, strong, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
@@ -48,9 +48,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                             <p class="card__lead">
                                 {strong(&td_string!(l, recover.code.sms_first, phone = phone, <b> = "b"))}
                             </p>
-                            <FormAlert error=Signal::derive(move || {
-                                send_error.get().and_then(|e| e.for_form(l))
-                            }) />
+                            <FormAlert error=on_form(send_error, l) />
                             <ActionForm action=send attr:class="form">
                                 <SubmitButton label=td_string!(l, recover.code.send_sms) />
                             </ActionForm>
@@ -100,9 +98,7 @@ pub fn CodePage(#[prop(default = Step::Code)] screen: Step) -> impl IntoView {
                                     .into_any()
                             }}
                         </p>
-                        <FormAlert error=Signal::derive(move || {
-                            check_error.get().and_then(|e| e.for_form(l))
-                        }) />
+                        <FormAlert error=on_form(check_error, l) />
                         <ActionForm action=check attr:class="form" attr:novalidate=true>
                             <TextField
                                 label=td_string!(l, field.code)

@@ -1,6 +1,6 @@
 use super::{AtStep, RecoverPassword};
 use crate::components::{FormAlert, NewPasswordField, Page, PasswordInput, SubmitButton};
-use crate::error::{action_error, Field};
+use crate::error::{action_error, on_field, on_form, Field};
 use crate::lang::{locale, strong, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
@@ -23,7 +23,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                         <p class="card__lead">
                             {strong(&td_string!(l, recover.password.lead, masked = flow.masked.clone(), <b> = "b"))}
                         </p>
-                        <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+                        <FormAlert error=on_form(error, l) />
                         <ActionForm action=action attr:class="form" attr:novalidate=true>
                             // The account the new password is for, to password managers (as
                             // Chromium advises for a password-change form): never shown, and
@@ -34,17 +34,13 @@ pub fn NewPasswordPage() -> impl IntoView {
                                 name="password"
                                 policy=policy
                                 email=email.clone()
-                                error=Signal::derive(move || {
-                                    error.get().and_then(|e| e.for_field(Field::Password, l))
-                                })
+                                error=on_field(error, Field::Password, l)
                             />
                             <PasswordInput
                                 label=td_string!(l, field.confirm_password)
                                 name="confirm"
                                 autocomplete="new-password"
-                                error=Signal::derive(move || {
-                                    error.get().and_then(|e| e.for_field(Field::Confirm, l))
-                                })
+                                error=on_field(error, Field::Confirm, l)
                             />
                             <SubmitButton label=td_string!(l, recover.password.submit) />
                         </ActionForm>

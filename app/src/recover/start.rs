@@ -1,6 +1,6 @@
 use super::RecoverStart;
 use crate::components::{FormAlert, Page, SubmitButton, TextField};
-use crate::error::{action_error, Field};
+use crate::error::{action_error, on_field, on_form, Field};
 use crate::lang::{link, locale, td_string};
 use leptos::prelude::*;
 
@@ -22,7 +22,7 @@ pub fn RecoverPage() -> impl IntoView {
                 </p>
             </Show>
             <super::SecuredNotice />
-            <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+            <FormAlert error=on_form(error, l) />
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <TextField
                     label=td_string!(l, field.email)
@@ -30,7 +30,7 @@ pub fn RecoverPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="email"
                     maxlength=254
-                    error=Signal::derive(move || error.get().and_then(|e| e.for_field(Field::Email, l)))
+                    error=on_field(error, Field::Email, l)
                 />
                 <SubmitButton label=td_string!(l, recover.start.submit) />
             </ActionForm>

@@ -1,6 +1,6 @@
 use super::{AtStep, RecoverSend};
 use crate::components::{FormAlert, Page, SubmitButton};
-use crate::error::action_error;
+use crate::error::{action_error, on_form};
 use crate::lang::{link, locale, strong, td_string};
 use domain::recovery::Step;
 use leptos::prelude::*;
@@ -33,7 +33,7 @@ pub fn VerifyPage() -> impl IntoView {
                                 <strong class="destination__value">{masked.clone()}</strong>
                             </span>
                         </div>
-                        <FormAlert error=Signal::derive(move || error.get().and_then(|e| e.for_form(l))) />
+                        <FormAlert error=on_form(error, l) />
                         <Show
                             when=chosen
                             fallback=move || {
