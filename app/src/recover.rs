@@ -68,8 +68,8 @@ pub async fn recover_start(email: String) -> Result<(), AccountError> {
 /// A new slider challenge for this browser's flow (`None` when the flow is not at that step).
 #[server(endpoint = "recover_challenge")]
 pub async fn recover_challenge() -> Result<Option<domain::pow::Puzzle>, AccountError> {
-    use crate::ssr::{client_network, cookie, fail, internal, state};
-    use backend::challenge::{self, ChallengeError, Purpose};
+    use crate::ssr::{client_network, cookie, internal, issued, state};
+    use backend::challenge::{self, Purpose};
     let state = state()?;
     let Some(token) = cookie(backend::recovery::COOKIE) else {
         return Ok(None);
@@ -81,14 +81,7 @@ pub async fn recover_challenge() -> Result<Option<domain::pow::Puzzle>, AccountE
     }
     let network = backend::recovery::network_subject(&state, &client_network().await);
     let flow = backend::recovery::flow_key(&token);
-    match challenge::issue(&state, Purpose::Recover, &flow, &network).await {
-        Ok(puzzle) => Ok(Some(puzzle)),
-        Err(ChallengeError::TooMany { retry_after_secs }) => fail(AccountError::Throttled {
-            minutes: (retry_after_secs + 59) / 60,
-        }),
-        Err(ChallengeError::Failed) => fail(AccountError::NotVerified),
-        Err(ChallengeError::Internal(e)) => internal("issuing a challenge failed", e),
-    }
+    issued(challenge::issue(&state, Purpose::Recover, &flow, &network).await).map(Some)
 }
 
 /// Judges a slider answer; `true` when it passed (the flow is then at "Verify your identity").

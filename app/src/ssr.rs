@@ -165,6 +165,22 @@ pub fn internal<T>(what: &str, detail: impl std::fmt::Display) -> Result<T, Acco
     fail(AccountError::Unavailable)
 }
 
+/// A slider challenge as the widget gets it, or why not: the address or network cooling down
+/// (in whole minutes, rounded up), refused, or the server's failure.
+pub fn issued(
+    issued: Result<domain::pow::Puzzle, backend::challenge::ChallengeError>,
+) -> Result<domain::pow::Puzzle, AccountError> {
+    use backend::challenge::ChallengeError;
+    match issued {
+        Ok(puzzle) => Ok(puzzle),
+        Err(ChallengeError::TooMany { retry_after_secs }) => fail(AccountError::Throttled {
+            minutes: (retry_after_secs + 59) / 60,
+        }),
+        Err(ChallengeError::Failed) => fail(AccountError::NotVerified),
+        Err(ChallengeError::Internal(e)) => internal("issuing a challenge failed", e),
+    }
+}
+
 /// A field error.
 pub fn field_error<T>(field: Field, problem: impl Into<Problem>) -> Result<T, AccountError> {
     fail(AccountError::Field {

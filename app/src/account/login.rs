@@ -44,8 +44,8 @@ pub async fn login(
 /// A slider challenge for signing in to `email` (after repeated failures).
 #[server(endpoint = "login_challenge")]
 pub async fn login_challenge(email: String) -> Result<Puzzle, AccountError> {
-    use crate::ssr::{client_network, fail, field_error, internal, state};
-    use backend::challenge::{self, ChallengeError, Purpose};
+    use crate::ssr::{client_network, field_error, issued, state};
+    use backend::challenge::{self, Purpose};
     let state = state()?;
     let email = match domain::Email::parse(&email) {
         Ok(e) => e,
@@ -53,14 +53,7 @@ pub async fn login_challenge(email: String) -> Result<Puzzle, AccountError> {
     };
     let (account, network) =
         backend::accounts::login_subjects(&state, &email, &client_network().await);
-    match challenge::issue(&state, Purpose::Login, &account, &network).await {
-        Ok(puzzle) => Ok(puzzle),
-        Err(ChallengeError::TooMany { retry_after_secs }) => fail(AccountError::Throttled {
-            minutes: (retry_after_secs + 59) / 60,
-        }),
-        Err(ChallengeError::Failed) => fail(AccountError::NotVerified),
-        Err(ChallengeError::Internal(e)) => internal("issuing a challenge failed", e),
-    }
+    issued(challenge::issue(&state, Purpose::Login, &account, &network).await)
 }
 
 /// Judges a sign-in slider answer; the one-time pass for the next sign-in when it passed.
