@@ -129,6 +129,21 @@ impl Hasher {
         Ok(if known { verdict } else { Verified::No })
     }
 
+    /// Checks a password someone typed against the account's stored hash (`None`: no such
+    /// account). Empty or over-long input can never be a stored password: it is checked
+    /// against the dummy hash instead, so every answer costs one verification all the same.
+    pub async fn verify_typed(
+        &self,
+        typed: &str,
+        stored: Option<&str>,
+    ) -> Result<Verified, HashError> {
+        if typed.is_empty() || typed.chars().count() > domain::password::MAX_LEN {
+            self.verify("", None).await
+        } else {
+            self.verify(typed, stored).await
+        }
+    }
+
     fn submit(&self, job: Job) -> Result<(), HashError> {
         self.queue.try_send(job).map_err(|e| match e {
             TrySendError::Full(_) => HashError::Busy,
@@ -331,6 +346,34 @@ mod tests {
         iterations: 1,
         parallelism: 1,
     };
+
+    /// What a person typed is checked like any password, except input no stored password can
+    /// be: empty, or over the length limit (even where a hash of it exists).
+    #[tokio::test]
+    async fn typed_passwords_over_the_limit_never_match() {
+        let h = Hasher::start(CHEAP, 1, 4).unwrap();
+        let right = h.hash("Tangerine7Harbor").await.unwrap();
+        assert_eq!(
+            h.verify_typed("Tangerine7Harbor", Some(&right))
+                .await
+                .unwrap(),
+            Verified::Yes { rehash: None }
+        );
+        let long = "T7".repeat(domain::password::MAX_LEN / 2 + 1);
+        let of_long = h.hash(&long).await.unwrap();
+        assert!(matches!(
+            h.verify(&long, Some(&of_long)).await,
+            Ok(Verified::Yes { .. })
+        ));
+        for typed in [long.as_str(), ""] {
+            assert_eq!(
+                h.verify_typed(typed, Some(&of_long)).await.unwrap(),
+                Verified::No,
+                "{} characters",
+                typed.len()
+            );
+        }
+    }
 
     #[tokio::test]
     async fn hashes_and_verifies() {

@@ -237,6 +237,18 @@ fn html_escape(s: &str) -> String {
 mod tests {
     use super::*;
 
+    const URL: &str = "https://shop.example/wasnt-me?token=abc";
+    /// A value for every name a message may use.
+    const VARS: [(&str, &str); 7] = [
+        ("shop", "Shop"),
+        ("code", "042917"),
+        ("minutes", "10"),
+        ("agent", "Firefox on Android"),
+        ("ip", "203.0.113.x"),
+        ("when", "27 Nov 2026, 09:32 UTC"),
+        ("wasnt_me_url", URL),
+    ];
+
     #[test]
     fn renders_every_placeholder() {
         let m = SIGNUP_CODE.render(
@@ -261,15 +273,7 @@ mod tests {
     /// message's own part; the text opens with the greeting and closes with the sign-off.
     #[test]
     fn every_message_is_framed() {
-        let vars = [
-            ("shop", "Shop"),
-            ("code", "042917"),
-            ("minutes", "10"),
-            ("agent", "Firefox on Android"),
-            ("ip", "203.0.113.x"),
-            ("when", "27 Nov 2026, 09:32 UTC"),
-            ("wasnt_me_url", "https://shop.example/wasnt-me?token=abc"),
-        ];
+        let vars = VARS;
         for name in [
             "signup_code",
             "signup_exists",
@@ -322,15 +326,7 @@ mod tests {
 
     #[test]
     fn notices_carry_only_their_wasnt_me_link() {
-        let url = "https://shop.example/wasnt-me?token=abc";
-        let vars = [
-            ("shop", "Shop"),
-            ("agent", "Firefox on Android"),
-            ("minutes", "10"),
-            ("ip", "203.0.113.x"),
-            ("when", "27 Nov 2026, 09:32 UTC"),
-            ("wasnt_me_url", url),
-        ];
+        let (url, vars) = (URL, VARS);
         for t in [PASSWORD_CHANGED, NEW_SIGN_IN] {
             let m = t.render("lin@example.com", Locale::en, &vars);
             for part in [&m.subject, &m.body_text, &m.body_html] {
