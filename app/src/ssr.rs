@@ -168,10 +168,10 @@ pub fn internal<T>(what: &str, detail: impl std::fmt::Display) -> Result<T, Acco
 /// A slider challenge as the widget gets it, or why not: the address or network cooling down
 /// (in whole minutes, rounded up), refused, or the server's failure.
 pub fn issued(
-    issued: Result<domain::pow::Puzzle, backend::challenge::ChallengeError>,
+    result: Result<domain::pow::Puzzle, backend::challenge::ChallengeError>,
 ) -> Result<domain::pow::Puzzle, AccountError> {
     use backend::challenge::ChallengeError;
-    match issued {
+    match result {
         Ok(puzzle) => Ok(puzzle),
         Err(ChallengeError::TooMany { retry_after_secs }) => fail(AccountError::Throttled {
             minutes: (retry_after_secs + 59) / 60,

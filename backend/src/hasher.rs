@@ -350,7 +350,7 @@ mod tests {
     /// What a person typed is checked like any password, except input no stored password can
     /// be: empty, or over the length limit (even where a hash of it exists).
     #[tokio::test]
-    async fn typed_passwords_over_the_limit_never_match() {
+    async fn empty_or_over_long_typed_passwords_never_match() {
         let h = Hasher::start(CHEAP, 1, 4).unwrap();
         let right = h.hash("Tangerine7Harbor").await.unwrap();
         assert_eq!(
@@ -365,9 +365,14 @@ mod tests {
             h.verify(&long, Some(&of_long)).await,
             Ok(Verified::Yes { .. })
         ));
-        for typed in [long.as_str(), ""] {
+        let of_empty = h.hash("").await.unwrap();
+        assert!(matches!(
+            h.verify("", Some(&of_empty)).await,
+            Ok(Verified::Yes { .. })
+        ));
+        for (typed, stored) in [(long.as_str(), &of_long), ("", &of_empty)] {
             assert_eq!(
-                h.verify_typed(typed, Some(&of_long)).await.unwrap(),
+                h.verify_typed(typed, Some(stored)).await.unwrap(),
                 Verified::No,
                 "{} characters",
                 typed.len()

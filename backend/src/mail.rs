@@ -1,6 +1,6 @@
-//! E-mails: one layout per message (text and HTML files beside the crate, no words in them),
-//! framed by the layout every message shares, filled with the words of the message's language
-//! from `texts`.
+//! E-mails: each message's own part (text and HTML files beside the crate, no words in them)
+//! in the frame every message shares (`layout.txt`, `layout.html`), filled with the words of
+//! the message's language from `texts`.
 
 use crate::outbox::Message;
 use texts::{td_string, Locale};
@@ -167,8 +167,8 @@ impl Template {
         words
     }
 
-    /// The message to `to` in `lang`: the layout's `{{name}}` places filled with the words of
-    /// `lang` and with `vars`; everything is HTML-escaped in the HTML part.
+    /// The message to `to` in `lang`: the frame's and the message's `{{name}}` places filled
+    /// with the words of `lang` and with `vars`; everything is HTML-escaped in the HTML part.
     pub fn render(&self, to: &str, lang: Locale, vars: &Vars) -> Message {
         let words = self.words(lang, vars);
         let value = |name: &str| {
@@ -195,6 +195,7 @@ fn framed<'a>(
     value: &impl Fn(&str) -> Option<&'a str>,
     escape: bool,
 ) -> String {
+    // A frame without the place would put the message after it (the tests would see it).
     let (above, below) = frame.split_once("{{message}}").unwrap_or((frame, ""));
     let mut out = String::with_capacity(frame.len() + message.len() + 512);
     for part in [above, message, below] {
@@ -270,16 +271,15 @@ mod tests {
 
     #[test]
     fn notices_carry_only_their_wasnt_me_link() {
-        let (url, vars) = (URL, VARS);
         for t in [PASSWORD_CHANGED, NEW_SIGN_IN] {
-            let m = t.render("lin@example.com", Locale::en, &vars);
+            let m = t.render("lin@example.com", Locale::en, &VARS);
             for part in [&m.subject, &m.body_text, &m.body_html] {
                 assert!(!part.contains("{{"), "unfilled placeholder in {part}");
             }
-            assert!(m.body_text.contains(url) && m.body_html.contains(&format!("href=\"{url}\"")));
+            assert!(m.body_text.contains(URL) && m.body_html.contains(&format!("href=\"{URL}\"")));
             assert_eq!(m.body_html.matches("href").count(), 1, "one link only");
         }
-        let m = NEW_SIGN_IN.render("lin@example.com", Locale::en, &vars);
+        let m = NEW_SIGN_IN.render("lin@example.com", Locale::en, &VARS);
         assert!(m.body_text.contains("Firefox on Android, from 203.0.113.x"));
     }
 
@@ -356,8 +356,11 @@ mod tests {
                     .map(|(_, w)| w.clone())
                     .unwrap_or_else(|| var(&vars, own).to_string());
                 for part in ["Shop".to_string(), word("heading"), word("intro"), own] {
-                    let found = body[at..].find(&html_escape(&part));
-                    at += found.unwrap_or_else(|| panic!("{name} {l}: {part} in order"));
+                    let part = html_escape(&part);
+                    assert!(!part.is_empty(), "{name} {l}");
+                    let found = body[at..].find(&part);
+                    at +=
+                        found.unwrap_or_else(|| panic!("{name} {l}: {part} in order")) + part.len();
                 }
                 let text = &m.body_text;
                 assert!(

@@ -9,7 +9,7 @@ use backend::slider::corpus::{self, Rng};
 use backend::AppState;
 use domain::pow::{search, Puzzle};
 use domain::recovery::Step;
-use support::{flow, other_than, Fixture};
+use support::{flow_view, other_than, Fixture};
 
 const NET: &str = "198.51.100.0/24";
 const PHONE: &str = "+44 7700 900789";
@@ -123,7 +123,7 @@ async fn a_human_answer_passes_once_and_moves_the_flow(fx: Fixture) {
         answer(&state, &bind, &net, &p.token, &movement, solve(&p), None).await,
         Ok(Passed::Flow)
     );
-    assert_eq!(flow(&state, &token).await.step, Step::Verify);
+    assert_eq!(flow_view(&state, &token).await.step, Step::Verify);
     // The same challenge answered again: refused, whatever the answer.
     assert_eq!(
         answer(&state, &bind, &net, &p.token, &movement, solve(&p), None).await,
@@ -159,8 +159,43 @@ async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
     let state = fx.state(&[("SLIDER_POLICY", "always"), WORK]).await;
     let (_, bind, net) = flow_at_challenge(&state).await;
     let (_, other_bind, _) = flow_at_challenge(&state).await;
+    // From another network than the one it was issued to: refused, where the same movement
+    // from the right network passes.
+    let (_, bind_n, net_n) = flow_at_challenge(&state).await;
+    let elsewhere = recovery::network_subject(&state, "192.0.2.0/24");
+    let (p, q) = (
+        issue(&state, &bind_n, &net_n).await,
+        issue(&state, &bind_n, &net_n).await,
+    );
+    let movement = human_json(4);
+    assert_eq!(
+        answer(
+            &state,
+            &bind_n,
+            &elsewhere,
+            &p.token,
+            &movement,
+            solve(&p),
+            None
+        )
+        .await,
+        Err(ChallengeError::Failed)
+    );
+    assert_eq!(
+        answer(
+            &state,
+            &bind_n,
+            &net_n,
+            &q.token,
+            &movement,
+            solve(&q),
+            None
+        )
+        .await,
+        Ok(Passed::Flow)
+    );
     let p = issue(&state, &bind, &net).await;
-    // For another flow, another purpose, another network: refused.
+    // For another flow, another purpose: refused.
     assert_eq!(
         answer(
             &state,
@@ -242,7 +277,7 @@ async fn issued_by_one_process_answered_by_another(fx: Fixture) {
         .await,
         Ok(Passed::Flow)
     );
-    assert_eq!(flow(&first, &token).await.step, Step::Verify);
+    assert_eq!(flow_view(&first, &token).await.step, Step::Verify);
     // After a key rotation the old key still verifies what it signed (two keys live).
     let rotated = fx
         .state(&[
@@ -623,7 +658,7 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         }
         // Two wrong today: even the right code sends the flow back to the slider.
         seen.push(recovery::check_code(&state, &s.token, &right, NET).await);
-        assert_eq!(flow(&state, &s.token).await.step, Step::Challenge);
+        assert_eq!(flow_view(&state, &s.token).await.step, Step::Challenge);
         // A new flow of the address starts there too; both get the harder tier.
         let again = recovery::start(&state, address, None, "192.0.2.0/24")
             .await
@@ -731,6 +766,6 @@ async fn past_the_limit_a_normal_tier_pass_is_not_enough(fx: Fixture) {
         back()
     );
     for token in [&emailed, &texted] {
-        assert_eq!(flow(&state, token).await.step, Step::Challenge);
+        assert_eq!(flow_view(&state, token).await.step, Step::Challenge);
     }
 }

@@ -12,7 +12,7 @@ use backend::sessions;
 use backend::AppState;
 use domain::recovery::Step;
 use std::sync::Arc;
-use support::{flow, other_than, Fixture};
+use support::{flow_view, other_than, Fixture};
 
 const PW: &str = "Tangerine7Harbor";
 const NEW_PW: &str = "Lighthouse4Meadow";
@@ -90,7 +90,7 @@ async fn journey_resets_password_and_signs_out_everywhere(fx: Fixture) {
         .unwrap();
 
     let s = start(&state, " Lin@Example.com ").await;
-    let view = flow(&state, &s.token).await;
+    let view = flow_view(&state, &s.token).await;
     assert_eq!(
         (view.step, view.masked.as_str()),
         (Step::Verify, "L***n@example.com")
@@ -101,7 +101,7 @@ async fn journey_resets_password_and_signs_out_everywhere(fx: Fixture) {
     let code = code_for(&state, "Lin@example.com")
         .await
         .expect("a code e-mail");
-    let view = flow(&state, &s.token).await;
+    let view = flow_view(&state, &s.token).await;
     assert_eq!(view.step, Step::Code);
     assert_eq!(
         (view.resend_in, view.tries_left, view.code_dead),
@@ -145,7 +145,7 @@ async fn journey_resets_password_and_signs_out_everywhere(fx: Fixture) {
         Ok(Step::Password),
         "a pasted code with a space is accepted"
     );
-    let view = flow(&state, &s.token).await;
+    let view = flow_view(&state, &s.token).await;
     assert_eq!(view.step, Step::Password);
     assert_eq!(
         view.email.as_deref(),
@@ -170,7 +170,7 @@ async fn journey_resets_password_and_signs_out_everywhere(fx: Fixture) {
         .await
         .unwrap();
 
-    assert_eq!(flow(&state, &s.token).await.step, Step::Done);
+    assert_eq!(flow_view(&state, &s.token).await.step, Step::Done);
     for session in [&phone_session, &laptop_session] {
         assert_eq!(
             sessions::lookup(&state, session).await.unwrap(),
@@ -219,8 +219,8 @@ async fn unknown_address_does_the_same_work_and_never_passes(fx: Fixture) {
             "{table}: the unknown address wrote as many rows as the known one"
         );
     }
-    let known_view = flow(&state, &known).await;
-    let unknown_view = flow(&state, &unknown).await;
+    let known_view = flow_view(&state, &known).await;
+    let unknown_view = flow_view(&state, &unknown).await;
     assert_eq!(
         (
             known_view.step,
@@ -316,7 +316,7 @@ async fn codes_expire_and_die_after_their_tries(fx: Fixture) {
         recovery::check_code(&state, &token, &code, NET).await,
         Err(RecoveryError::CodeDead)
     );
-    let view = flow(&state, &token).await;
+    let view = flow_view(&state, &token).await;
     assert!(view.code_dead && view.can_send);
 
     recovery::send_code(&state, &token, NET).await.unwrap();
@@ -338,7 +338,7 @@ async fn codes_expire_and_die_after_their_tries(fx: Fixture) {
         Err(RecoveryError::CodeDead),
         "a dead code stays dead, right or not"
     );
-    assert!(flow(&state, &token).await.code_dead);
+    assert!(flow_view(&state, &token).await.code_dead);
     // Bad input is a field error, and costs no try.
     assert!(matches!(
         recovery::check_code(&state, &token, "12a456", NET).await,
@@ -394,7 +394,7 @@ async fn resend_cool_down_supersedes_and_caps(fx: Fixture) {
         recovery::send_code(&state, &token, NET).await,
         Err(RecoveryError::TooManyCodes)
     );
-    assert!(!flow(&state, &token).await.can_send);
+    assert!(!flow_view(&state, &token).await.can_send);
     // Ten per address per day, across flows: five more in a new flow, then none.
     let (token2, _) = started_with_code(&state, "lin@example.com").await;
     for _ in 0..4 {
@@ -909,7 +909,7 @@ async fn mail_goes_to_the_address_as_stored(fx: Fixture) {
         .await
         .expect("the same account");
     let s = start(&state, typed).await;
-    let view = flow(&state, &s.token).await;
+    let view = flow_view(&state, &s.token).await;
     assert_eq!(
         view.masked, "\u{212A}***m@example.com",
         "the mask shows what was typed"
@@ -919,7 +919,7 @@ async fn mail_goes_to_the_address_as_stored(fx: Fixture) {
     recovery::check_code(&state, &s.token, &code, NET)
         .await
         .unwrap();
-    let view = flow(&state, &s.token).await;
+    let view = flow_view(&state, &s.token).await;
     assert_eq!(
         view.email.as_deref(),
         Some("kim@example.com"),

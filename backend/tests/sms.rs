@@ -11,7 +11,7 @@ use backend::sms::HttpSms;
 use backend::{devices, AppState};
 use domain::recovery::Step;
 use std::sync::{Arc, Mutex};
-use support::{flow, other_than, Fixture};
+use support::{flow_view, other_than, Fixture};
 
 const PW: &str = "Tangerine7Harbor";
 const NET: &str = "198.51.100.0/24";
@@ -75,7 +75,7 @@ async fn the_texted_code_opens_the_password_step(fx: Fixture) {
         .unwrap();
     let (token, next) = past_email_code(&state, "lin@example.com", None).await;
     assert_eq!(next, Step::Sms);
-    let view = flow(&state, &token).await;
+    let view = flow_view(&state, &token).await;
     assert_eq!(view.phone.as_deref(), Some("+44 •••• ••• 789"));
     assert!(!view.code_sent && view.can_send);
     // The password step is not open yet.

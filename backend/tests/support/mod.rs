@@ -138,7 +138,7 @@ pub fn other_than(code: &str) -> &'static str {
 }
 
 /// What the recovery flow of `token` shows, which must still be open.
-pub async fn flow(state: &AppState, token: &str) -> domain::recovery::FlowView {
+pub async fn flow_view(state: &AppState, token: &str) -> domain::recovery::FlowView {
     backend::recovery::view(state, token)
         .await
         .expect("read the flow")
