@@ -241,6 +241,26 @@ async fn sends(port: u16, mut flows: Vec<(bool, String)>) -> (Split, f64) {
     (all, started.elapsed().as_secs_f64())
 }
 
+/// Student's t for a two-sided 95 % interval, by degrees of freedom from 1 (the rounds are
+/// few, so the normal distribution's 1.96 would draw the interval too narrow).
+const STUDENT_T_95: [f64; 10] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+];
+
+/// The 95 % confidence interval of the mean of `v`: how far the host's noise leaves the mean
+/// of a run's rounds from what the same code would average over many runs.
+fn interval_of_mean(v: &[f64]) -> (f64, f64) {
+    let n = v.len();
+    let mean = v.iter().sum::<f64>() / n.max(1) as f64;
+    if n < 2 {
+        return (mean, mean);
+    }
+    let variance = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let t = STUDENT_T_95.get(n - 2).copied().unwrap_or(1.96);
+    let half = t * (variance / n as f64).sqrt();
+    (mean - half, mean + half)
+}
+
 /// The machine's argon2id ceiling: hashes per second from `server hash-ceiling`, the server's
 /// own hashing code at its parameters, one thread per core in a tight loop, for `CEILING`.
 fn argon2_ceiling(url: &str) -> f64 {
@@ -776,9 +796,18 @@ async fn main() {
             "",
             None,
         );
+        let (low, high) = interval_of_mean(&shares);
         t.row(
-            &format!("{many} / argon2id ceiling around them, per round; their mean"),
-            format!("{} %; {:.1} %", list(&shares, 100.0), share * 100.0),
+            &format!(
+                "{many} / argon2id ceiling around them, per round; their mean (95 % interval of the mean)"
+            ),
+            format!(
+                "{} %; {:.1} % ({:.1}–{:.1} %)",
+                list(&shares, 100.0),
+                share * 100.0,
+                low * 100.0,
+                high * 100.0
+            ),
             "≥ 90 %",
             Some(share >= 0.9),
         );
@@ -846,5 +875,26 @@ async fn main() {
     if let Some(path) = out {
         std::fs::write(&path, &t.0).expect("write the table");
         println!("\n(written to {path})");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interval_of_mean;
+
+    #[test]
+    fn the_interval_of_a_runs_mean() {
+        let close = |a: f64, b: f64| (a - b).abs() < 5e-4;
+        // A run's six rounds (bench/latest.md, 2026-12-08): mean 92.0 %, s = 6.0 points.
+        let (low, high) = interval_of_mean(&[0.99, 0.93, 0.97, 0.90, 0.91, 0.82]);
+        assert!(close(low, 0.8570) && close(high, 0.9830), "{low} {high}");
+        // Two rounds: Student's t with one degree of freedom, far wider than 1.96 would give.
+        let (low, high) = interval_of_mean(&[0.5, 0.7]);
+        assert!(close(low, -0.6706) && close(high, 1.8706), "{low} {high}");
+        assert_eq!(
+            interval_of_mean(&[0.9]),
+            (0.9, 0.9),
+            "one round: no spread to go by"
+        );
     }
 }
