@@ -336,8 +336,10 @@ mod tests {
                 // closes with the sign-off.
                 let words = t.words(l, &vars);
                 let word = |key: &str| {
-                    let (_, w) = words.iter().find(|(k, _)| *k == key).expect(key);
-                    w.clone()
+                    words
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, w)| w.clone())
                 };
                 let html = &m.body_html;
                 let opening = format!("<!doctype html>\n<html lang=\"{}\"", texts::code(l));
@@ -347,15 +349,14 @@ mod tests {
                 let body = &html[html.find("<body").expect("a body")..];
                 let mut at = 0;
                 let first_own = t.html.split("{{").nth(1).and_then(|p| p.split_once("}}"));
-                let own = first_own
-                    .map(|(key, _)| key)
-                    .expect("a place in the message");
-                let own = words
-                    .iter()
-                    .find(|(k, _)| *k == own)
-                    .map(|(_, w)| w.clone())
-                    .unwrap_or_else(|| var(&vars, own).to_string());
-                for part in ["Shop".to_string(), word("heading"), word("intro"), own] {
+                let (own, _) = first_own.expect("a place in the message");
+                let own = word(own).unwrap_or_else(|| var(&vars, own).to_string());
+                for part in [
+                    "Shop".to_string(),
+                    word("heading").expect("heading"),
+                    word("intro").expect("intro"),
+                    own,
+                ] {
                     let part = html_escape(&part);
                     assert!(!part.is_empty(), "{name} {l}");
                     let found = body[at..].find(&part);
@@ -364,11 +365,11 @@ mod tests {
                 }
                 let text = &m.body_text;
                 assert!(
-                    text.starts_with(&format!("{}\n\n", word("hello"))),
+                    text.starts_with(&format!("{}\n\n", word("hello").expect("hello"))),
                     "{name} {l}"
                 );
                 assert!(
-                    text.ends_with(&format!("\n\n{}\n", word("sign_off"))),
+                    text.ends_with(&format!("\n\n{}\n", word("sign_off").expect("sign-off"))),
                     "{name} {l}"
                 );
             }

@@ -168,32 +168,13 @@ async fn challenges_expire_and_bind_to_their_flow(fx: Fixture) {
         issue(&state, &bind_n, &net_n).await,
     );
     let movement = human_json(4);
-    assert_eq!(
-        answer(
-            &state,
-            &bind_n,
-            &elsewhere,
-            &p.token,
-            &movement,
-            solve(&p),
-            None
-        )
-        .await,
-        Err(ChallengeError::Failed)
-    );
-    assert_eq!(
-        answer(
-            &state,
-            &bind_n,
-            &net_n,
-            &q.token,
-            &movement,
-            solve(&q),
-            None
-        )
-        .await,
-        Ok(Passed::Flow)
-    );
+    for (from, p, verdict) in [
+        (&elsewhere, &p, Err(ChallengeError::Failed)),
+        (&net_n, &q, Ok(Passed::Flow)),
+    ] {
+        let answered = answer(&state, &bind_n, from, &p.token, &movement, solve(p), None).await;
+        assert_eq!(answered, verdict, "answered from {from}");
+    }
     let p = issue(&state, &bind, &net).await;
     // For another flow, another purpose: refused.
     assert_eq!(
@@ -650,7 +631,7 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         assert_eq!(s.step, Step::Verify, "{address}");
         recovery::send_code(&state, &s.token, NET).await.unwrap();
         let code = support::recovery_code(&state, address).await;
-        let right = code.clone().unwrap_or_else(|| "123456".into());
+        let right = code.unwrap_or_else(|| "123456".into());
         let wrong = other_than(&right);
         let mut seen = Vec::new();
         for _ in 0..2 {
@@ -672,7 +653,7 @@ async fn past_the_wrong_code_limit_the_harder_slider_opens_the_way(fx: Fixture) 
         fx.clock.advance(61);
         recovery::send_code(&state, &s.token, NET).await.unwrap();
         let code = support::recovery_code(&state, address).await;
-        let right = code.clone().unwrap_or_else(|| "123456".into());
+        let right = code.unwrap_or_else(|| "123456".into());
         let wrong = other_than(&right);
         seen.push(recovery::check_code(&state, &s.token, wrong, NET).await);
         seen.push(recovery::check_code(&state, &s.token, &right, NET).await);
