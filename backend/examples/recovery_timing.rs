@@ -1,8 +1,11 @@
 //! How long "start" and "send code" take for an address with an account and one without,
-//! interleaved, on a fresh SQLite file. Prints percentiles and a rank test; asserts nothing.
+//! interleaved, on a fresh SQLite file; then how long a sign-in with a wrong password takes for
+//! an account hashed at the configured cost, for one hashed at an older, cheaper cost (as every
+//! account is after the cost is raised, until it signs in again) and for an address without an
+//! account. Prints percentiles and rank tests; asserts nothing.
 //!
 //! ```sh
-//! make bench-timing            # or: cargo run --release -p backend --example recovery_timing -- 500
+//! make bench-timing            # or: cargo run --release -p backend --example recovery_timing -- 500 100
 //! ```
 
 use backend::{AppState, Config};
@@ -15,6 +18,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|n| n.parse())
         .transpose()?
         .unwrap_or(500);
+    let sign_ins: usize = std::env::args()
+        .nth(2)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(100);
     let dir = std::env::temp_dir().join(format!("rekey-timing-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let url = format!("sqlite://{}/rekey.db", dir.display());
@@ -22,6 +30,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("DATABASE_URL", url.as_str()),
         ("RECOVERY_PER_NETWORK", "1000000000"),
         ("CODES_PER_ACCOUNT_PER_DAY", "1000000000"),
+        // Thousands of starts and wrong passwords from one network: no slider, no lock.
+        ("SLIDER_POLICY", "never"),
+        ("LOGIN_CHALLENGE_AFTER", "1000000000"),
+        ("LOGIN_LOCK_AFTER", "1000000000"),
     ])?;
     let state = AppState::start(config).await?;
     let known: Vec<String> = (0..rounds)
@@ -58,29 +70,112 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("recovery timing, SQLite, {rounds} known and {rounds} unknown addresses, interleaved");
-    report("start", &mut start_known, &mut start_unknown);
-    report("send code", &mut send_known, &mut send_unknown);
+    report(
+        "start",
+        ("known", "unknown"),
+        &mut start_known,
+        &mut start_unknown,
+    );
+    report(
+        "send code",
+        ("known", "unknown"),
+        &mut send_known,
+        &mut send_unknown,
+    );
+    sign_in_timing(&state, sign_ins).await?;
     state.db.close().await;
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }
 
-fn report(what: &str, known: &mut [Duration], unknown: &mut [Duration]) {
+/// Wrong-password sign-ins, interleaved, `n` of each: an account hashed at the configured cost,
+/// one hashed at half its iterations (the cost before it was raised), and no account.
+async fn sign_in_timing(state: &AppState, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let cost = state.hasher.cost();
+    let older = backend::hasher::Cost {
+        iterations: (cost.iterations / 2).max(1),
+        ..cost
+    };
+    let older_hash = backend::hasher::Hasher::start(older, 1, 1)?
+        .hash("Tangerine7Harbor")
+        .await?;
+    for i in 0..n {
+        backend::accounts::create_user(
+            state,
+            &format!("current{i}@example.com"),
+            "Tangerine7Harbor",
+            "",
+        )
+        .await?;
+        let id = backend::accounts::create_user(
+            state,
+            &format!("older{i}@example.com"),
+            "Tangerine7Harbor",
+            "",
+        )
+        .await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(&older_hash)
+            .bind(&id)
+            .execute(state.db.pool())
+            .await?;
+    }
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    for i in 0..n {
+        let addresses = [
+            format!("current{i}@example.com"),
+            format!("older{i}@example.com"),
+            format!("nobody-signs-in{i}@example.com"),
+        ];
+        // Each kind goes first, second and third in turn.
+        for k in 0..3 {
+            let which = (i + k) % 3;
+            let t = Instant::now();
+            let answer =
+                backend::accounts::login(state, &addresses[which], "Wrong-Guess-42", "bench").await;
+            let took = t.elapsed();
+            if !matches!(answer, Err(backend::accounts::LoginError::Incorrect)) {
+                return Err(format!("{}: {answer:?}", addresses[which]).into());
+            }
+            times[which].push(took);
+        }
+    }
+    let [mut current, mut older_times, mut unknown] = times;
+    println!(
+        "sign-in with a wrong password, {n} of each, interleaved: an account hashed at the \
+         configured cost (m={} KiB, t={}), one at an older cost (t={}), no account",
+        cost.memory_kib, cost.iterations, older.iterations
+    );
+    report("sign-in", ("known", "unknown"), &mut current, &mut unknown);
+    report(
+        "sign-in",
+        ("older cost", "unknown"),
+        &mut older_times,
+        &mut unknown,
+    );
+    Ok(())
+}
+
+/// Percentiles of `known` and `unknown` (named `names`), the difference of their p50s and a
+/// rank test.
+fn report(what: &str, names: (&str, &str), known: &mut [Duration], unknown: &mut [Duration]) {
     let z = mann_whitney_z(known, unknown);
     known.sort();
     unknown.sort();
     let p = |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    for (name, v) in [("known", &*known), ("unknown", &*unknown)] {
+    for (name, v) in [(names.0, &*known), (names.1, &*unknown)] {
         println!(
-            "  {what:<10} {name:<8} p50 {:>8.1} µs   p90 {:>8.1} µs   p99 {:>8.1} µs",
+            "  {what:<10} {name:<10} p50 {:>8.1} µs   p90 {:>8.1} µs   p99 {:>8.1} µs",
             us(p(v, 0.5)),
             us(p(v, 0.9)),
             us(p(v, 0.99))
         );
     }
     println!(
-        "  {what:<10} p50 difference {:+.1} µs; Mann-Whitney z = {z:+.2} (|z| < 1.96: no difference at 5 %)",
+        "  {what:<10} {} − {}: p50 difference {:+.1} µs; Mann-Whitney z = {z:+.2} (|z| < 1.96: no difference at 5 %)",
+        names.0,
+        names.1,
         us(p(known, 0.5)) - us(p(unknown, 0.5))
     );
 }
