@@ -55,9 +55,10 @@ build: tools
 bench: build
 	@scripts/bench.sh
 
-## bench-timing: start/send answer times for known vs unknown addresses (prints, asserts nothing)
+## bench-timing: start/send answer times for known vs unknown addresses, then wrong-password
+## sign-ins at the configured cost, an older cost and for no account (prints, asserts nothing)
 bench-timing:
-	cargo run --release -p backend --example recovery_timing -- $(or $(ROUNDS),500)
+	cargo run --release -p backend --example recovery_timing -- $(or $(ROUNDS),500) $(or $(SIGN_INS),200)
 
 ## bench-slider: slider pass rates (human-like corpus, each bot) and proof-of-work time in chromium
 bench-slider: build test-deps
