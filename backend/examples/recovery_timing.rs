@@ -94,12 +94,20 @@ async fn run(rounds: usize, sign_ins: usize) -> Result<(), Box<dyn std::error::E
 }
 
 /// Wrong-password sign-ins, interleaved, `n` of each: an account hashed at the configured cost,
-/// one hashed at half its iterations (the cost before it was raised), and no account.
+/// one hashed at half its iterations, or at one, half its memory (the cost before it was raised),
+/// and no account.
 async fn sign_in_timing(state: &AppState, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     let cost = state.hasher.cost();
-    let older = backend::hasher::Cost {
-        iterations: (cost.iterations / 2).max(1),
-        ..cost
+    let older = if cost.iterations > 1 {
+        backend::hasher::Cost {
+            iterations: cost.iterations / 2,
+            ..cost
+        }
+    } else {
+        backend::hasher::Cost {
+            memory_kib: cost.memory_kib / 2,
+            ..cost
+        }
     };
     let older_hash = backend::hasher::Hasher::start(older, 1, 1)?
         .hash("Tangerine7Harbor")
@@ -148,8 +156,8 @@ async fn sign_in_timing(state: &AppState, n: usize) -> Result<(), Box<dyn std::e
     let [mut current, mut older_times, mut unknown] = times;
     println!(
         "sign-in with a wrong password, {n} of each, interleaved: an account hashed at the \
-         configured cost (m={} KiB, t={}), one at an older cost (t={}), no account",
-        cost.memory_kib, cost.iterations, older.iterations
+         configured cost (m={} KiB, t={}), one at an older cost (m={} KiB, t={}), no account",
+        cost.memory_kib, cost.iterations, older.memory_kib, older.iterations
     );
     report("sign-in", ("known", "unknown"), &mut current, &mut unknown);
     report(
@@ -164,6 +172,9 @@ async fn sign_in_timing(state: &AppState, n: usize) -> Result<(), Box<dyn std::e
 /// Percentiles of `known` and `unknown` (named `names`), the difference of their p50s and a
 /// rank test.
 fn report(what: &str, names: (&str, &str), known: &mut [Duration], unknown: &mut [Duration]) {
+    if known.is_empty() || unknown.is_empty() {
+        return;
+    }
     let z = mann_whitney_z(known, unknown);
     known.sort();
     unknown.sort();

@@ -8,9 +8,10 @@
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use base64::Engine;
+use std::collections::{hash_map::Entry, HashMap};
 use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Hashing failed or could not be queued.
@@ -24,7 +25,7 @@ pub enum HashError {
 }
 
 /// The cost parameters (OWASP: m=19456 KiB, t=2, p=1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Cost {
     pub memory_kib: u32,
     pub iterations: u32,
@@ -76,13 +77,13 @@ impl Hasher {
         let params = params(cost)?;
         let (tx, rx) = sync_channel::<Job>(queue);
         let rx = Arc::new(Mutex::new(rx));
-        let pace = Arc::new(Pace::default());
+        let top_ups = Arc::new(TopUps::default());
         for i in 0..threads.max(1) {
-            let (rx, pace) = (Arc::clone(&rx), Arc::clone(&pace));
+            let (rx, top_ups) = (Arc::clone(&rx), Arc::clone(&top_ups));
             let params = params.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || worker(&rx, &params, cost, &pace))
+                .spawn(move || worker(&rx, &params, cost, &top_ups))
                 .map_err(|e| HashError::Failed(e.to_string()))?;
         }
         let dummy = encode(
@@ -161,7 +162,12 @@ fn params(cost: Cost) -> Result<Params, HashError> {
 /// How long a hashing thread keeps its buffer without work before giving it back.
 const IDLE_RELEASE: Duration = Duration::from_secs(10);
 
-fn worker(rx: &Mutex<std::sync::mpsc::Receiver<Job>>, params: &Params, cost: Cost, pace: &Pace) {
+fn worker(
+    rx: &Mutex<std::sync::mpsc::Receiver<Job>>,
+    params: &Params,
+    cost: Cost,
+    top_ups: &TopUps,
+) {
     // The buffer each thread reuses while busy (allocated at its first hash, not per hash),
     // given back after a quiet spell: an idle server holds none of the 19 MiB buffers.
     let mut memory: Vec<Block> = Vec::new();
@@ -188,8 +194,12 @@ fn worker(rx: &Mutex<std::sync::mpsc::Receiver<Job>>, params: &Params, cost: Cos
                 phc,
                 reply,
             } => {
-                let (verdict, _) = verify(&phc, &password, &mut memory, params, cost, pace);
+                let (verdict, spent) = verify(&phc, &password, &mut memory, params, cost, top_ups);
                 let _ = reply.send(Ok(verdict));
+                // After the answer, so that none waits for the timing.
+                if let Some(stored) = spent.to_size {
+                    top_ups.size_once(stored, params, &mut memory);
+                }
             }
         }
     }
@@ -227,7 +237,7 @@ const CEILING_WARM_UP: Duration = Duration::from_millis(250);
 /// end weighs on the figure: a steady-state rate, like the sign-ins it is compared with.
 pub fn ceiling(cost: Cost, threads: usize, secs: Duration) -> Result<f64, HashError> {
     let params = params(cost)?;
-    let open = std::time::Instant::now() + CEILING_WARM_UP;
+    let open = Instant::now() + CEILING_WARM_UP;
     let close = open + secs;
     let counted = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads.max(1))
@@ -241,7 +251,7 @@ pub fn ceiling(cost: Cost, threads: usize, secs: Duration) -> Result<f64, HashEr
                             "Tangerine7Harbor",
                             &mut memory,
                         )?;
-                        let at = std::time::Instant::now();
+                        let at = Instant::now();
                         if at > close {
                             return Ok(n);
                         }
@@ -301,82 +311,74 @@ fn parse(phc: &str) -> Option<(Cost, Vec<u8>, Vec<u8>)> {
     Some((cost, B64.decode(salt).ok()?, B64.decode(hash).ok()?))
 }
 
-/// argon2's time as this module counts it: a first pass over one block is 1, a later pass
-/// `later` (there each new block is also XORed into the one it overwrites, and its references
-/// range over all the memory).
-fn units(params: &Params, later: f64) -> f64 {
-    params.block_count() as f64 * (1.0 + f64::from(params.t_cost() - 1) * later)
+/// argon2's work as this module counts it: a first pass over one block is 1, a later pass
+/// `LATER_PASS` (there each new block is also XORed into the one it overwrites, and its
+/// references range over all the memory).
+fn units(params: &Params) -> f64 {
+    params.block_count() as f64 * (1.0 + f64::from(params.t_cost() - 1) * LATER_PASS)
 }
 
-/// `later` as measured on the machine this was written on (2 cores, m = 19456 KiB: a first pass
-/// 7.1 ms, each later pass 8.8 ms): what a pool goes by until it has timed its own work.
+/// A later pass's work against a first pass's, as timed on the machine this was written on
+/// (2 cores, m = 19456 KiB: a first pass 7.1 ms, each later pass 8.8 ms). Only a first guess:
+/// a pool sizes each top-up on its own machine (`size_top_up`).
 const LATER_PASS: f64 = 1.24;
 
-/// How many of the latest verifications at the current cost a top-up aims at the median of.
-const RECENT: usize = 31;
-
-/// How long this pool's verifications at the current cost take now (the median of the latest
-/// `RECENT`) and how long a one-pass block of a top-up takes (a moving average): what a top-up
-/// aims at and how many blocks get it there. Shared by the hashing threads; each records what it
-/// timed. Timed as an attacker sees it, on the wall clock, so the host's load counts alike.
+/// The top-ups a pool has sized, by stored cost, in one-pass blocks: shared by its threads.
 #[derive(Default)]
-struct Pace(Mutex<Timings>);
+struct TopUps(Mutex<HashMap<Cost, Sizing>>);
 
-#[derive(Default)]
-struct Timings {
-    recent: std::collections::VecDeque<f64>,
-    per_block: Option<f64>,
-}
-
-/// What a top-up aims at: the seconds a verification at the current cost takes now, and a
-/// one-pass block's seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Aim {
-    secs: f64,
-    per_block: f64,
+enum Sizing {
+    /// A thread is timing it.
+    Underway,
+    Sized(f64),
 }
 
-impl Pace {
-    fn timings(&self) -> std::sync::MutexGuard<'_, Timings> {
+impl TopUps {
+    fn sizes(&self) -> MutexGuard<'_, HashMap<Cost, Sizing>> {
         // A thread that panicked holding the lock left plain numbers: still good to read.
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A verification at the current cost took `secs`.
-    fn current_took(&self, secs: f64) {
-        let mut t = self.timings();
-        if t.recent.len() == RECENT {
-            t.recent.pop_front();
+    /// The blocks that top up a check at `stored` to a verification at `current`, and whether
+    /// they were sized on this machine (until then, the work missing by `units`).
+    fn blocks(&self, stored: Cost, stored_params: &Params, current: &Params) -> (f64, bool) {
+        match self.sizes().get(&stored) {
+            Some(Sizing::Sized(blocks)) => (*blocks, true),
+            _ => (units(current) - units(stored_params), false),
         }
-        t.recent.push_back(secs);
     }
 
-    /// A top-up of `blocks` one-pass blocks took `secs`.
-    fn top_up_took(&self, blocks: f64, secs: f64) {
-        let mut t = self.timings();
-        let now = secs / blocks;
-        t.per_block = Some(t.per_block.map_or(now, |before| 0.8 * before + 0.2 * now));
-    }
-
-    /// `None` until a verification at the current cost has been timed.
-    fn aim(&self, current: &Params) -> Option<Aim> {
-        let t = self.timings();
-        let mut recent: Vec<f64> = t.recent.iter().copied().collect();
-        recent.sort_by(f64::total_cmp);
-        let secs = *recent.get(recent.len() / 2)?;
-        let per_block = t
-            .per_block
-            .unwrap_or_else(|| secs / units(current, LATER_PASS));
-        Some(Aim { secs, per_block })
+    /// Sizes the top-up for `stored` unless another thread is at it or has done it.
+    fn size_once(&self, stored: Cost, current: &Params, memory: &mut Vec<Block>) {
+        match self.sizes().entry(stored) {
+            Entry::Occupied(_) => return,
+            Entry::Vacant(v) => v.insert(Sizing::Underway),
+        };
+        let sized = params(stored)
+            .map(|stored_params| size_top_up(&stored_params, current, memory))
+            .unwrap_or(0.0);
+        self.sizes().insert(stored, Sizing::Sized(sized));
     }
 }
 
-/// One-pass computations over `missing` blocks in all, each over at most `most` blocks (the
-/// current cost's memory, so a top-up never needs a bigger buffer); none for less than
-/// argon2's smallest memory.
-fn one_pass_blocks(mut missing: f64, most: f64) -> Vec<Params> {
+/// The most blocks a top-up may have: twice a verification at the current cost's work, far
+/// more than any cheaper cost lacks.
+fn most_blocks(current: &Params) -> f64 {
+    2.0 * units(current)
+}
+
+/// One-pass computations over `missing` blocks in all, each over at most the current cost's
+/// memory (so a top-up never needs a bigger buffer); none for less than argon2's smallest
+/// memory, or for a count that is not a number.
+fn one_pass(missing: f64, current: &Params) -> Vec<Params> {
+    // `min` would turn a NaN into the cap.
+    let mut missing = if missing.is_nan() {
+        0.0
+    } else {
+        missing.min(most_blocks(current))
+    };
+    let most = current.block_count() as f64;
     let mut pads = Vec::new();
     while missing >= f64::from(Params::MIN_M_COST) {
         // Whole blocks: argon2 rounds the memory down to whole slices (4 blocks) on its own.
@@ -389,58 +391,92 @@ fn one_pass_blocks(mut missing: f64, most: f64) -> Vec<Params> {
     pads
 }
 
-/// What a wrong password checked against a hash of a cheaper cost (one stored before the cost
-/// was raised) computes on top, so that its answer takes as long as an unknown address's, which
-/// is checked against the dummy hash at the current cost (DESIGN.md §3: no enumeration by
-/// timing; Django's `harden_runtime` does the same for its iterated hashers). `so_far`: the
-/// seconds the check took. With an `aim`, the blocks its time lacks; before the pool has timed
-/// a verification at the current cost, the work it lacks by `units`. A hash of a dearer cost
-/// (the cost lowered) cannot be made quicker: README says to raise the cost, never lower it.
-fn padding(stored: &Params, current: &Params, so_far: f64, aim: Option<Aim>) -> Vec<Params> {
-    let most = current.block_count() as f64;
-    match aim {
-        Some(aim) => one_pass_blocks((aim.secs - so_far) / aim.per_block, most),
-        None => one_pass_blocks(units(current, LATER_PASS) - units(stored, LATER_PASS), most),
-    }
+/// Computes each of `pads`: the work done, in `units` (a computation that failed counts none).
+fn compute_each(pads: &[Params], password: &str, memory: &mut Vec<Block>) -> f64 {
+    pads.iter()
+        .filter(|pad| compute(pad, &[0; 16], password, memory).is_ok())
+        .map(units)
+        .sum()
 }
 
-/// What a verification computed, in `units` (at `LATER_PASS`), and whether it topped up a
-/// cheaper stored hash.
+/// The pairs `size_top_up` times, round by round: a pair's difference varies by about a
+/// millisecond on a busy 2-core host; the median of 15 is good to about a quarter of one.
+const SIZING_PAIRS: [usize; 2] = [5, 15];
+
+/// How many one-pass blocks make a check at `stored` take as long as a verification at
+/// `current` on this machine. Starting from the work missing by `units`, round by round: pairs
+/// back to back (so a pair shares the host's load), each a verification at `current` and the
+/// check with its top-up; the top-up grows or shrinks by the median time the pairs lacked, at
+/// the median pace of its own blocks. At the default cost, about 0.65 s of one hashing thread,
+/// once per stored cost and process.
+fn size_top_up(stored: &Params, current: &Params, memory: &mut Vec<Block>) -> f64 {
+    let mut blocks = units(current) - units(stored);
+    let timed = |params: &Params, memory: &mut Vec<Block>| {
+        let start = Instant::now();
+        let _ = compute(params, &[0; 16], "", memory);
+        start.elapsed().as_secs_f64()
+    };
+    for pairs in SIZING_PAIRS {
+        let pads = one_pass(blocks, current);
+        let padded: f64 = pads.iter().map(|p| p.block_count() as f64).sum();
+        let (mut lacked, mut per_block) = (Vec::new(), Vec::new());
+        for _ in 0..pairs {
+            let verification = timed(current, memory);
+            let check = timed(stored, memory);
+            let topping: f64 = pads.iter().map(|pad| timed(pad, memory)).sum();
+            lacked.push(verification - check - topping);
+            per_block.push(if padded > 0.0 {
+                topping / padded
+            } else {
+                verification / units(current)
+            });
+        }
+        blocks = (padded + median(&mut lacked) / median(&mut per_block)).max(0.0);
+    }
+    blocks
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// What a verification computed, in `units`, and the stored cost of a top-up it did before
+/// that top-up was sized on this machine.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Spent {
     units: f64,
-    topped_up: bool,
+    to_size: Option<Cost>,
 }
 
-/// Checks `password` against the stored `phc`. A wrong password always takes as long as a
-/// verification at the current cost: a cheaper stored hash is topped up (`padding`), and one
-/// that cannot be read is replaced by a verification at the current cost. A right one against
-/// a hash of another cost also computes its rehash. Verifications at the current cost are timed
-/// into `pace`, and so are top-ups.
+/// Checks `password` against the stored `phc`. A wrong password answers no sooner than one
+/// checked at the current cost, as an unknown address's is against the dummy hash: a check
+/// at a cheaper stored cost (one stored before the cost was raised) is topped up with one-pass
+/// computations of the work it lacks (`TopUps`; Django's `harden_runtime` does the same for
+/// its iterated hashers), and a stored hash that cannot be read is replaced by a verification
+/// at the current cost. A check at a dearer cost (the cost lowered) is left slower: README says
+/// to raise the cost, never lower it. A right password against a hash of another cost also
+/// computes its rehash.
 fn verify(
     phc: &str,
     password: &str,
     memory: &mut Vec<Block>,
     current: &Params,
     cost: Cost,
-    pace: &Pace,
+    top_ups: &TopUps,
 ) -> (Verified, Spent) {
-    let start = std::time::Instant::now();
-    let spent = |units, topped_up| Spent { units, topped_up };
     let Some((right, stored, stored_cost)) = check(phc, password, memory) else {
-        let _ = compute(current, &[0; 16], password, memory);
-        pace.current_took(start.elapsed().as_secs_f64());
-        return (Verified::No, spent(units(current, LATER_PASS), false));
+        let done = compute_each(std::slice::from_ref(current), password, memory);
+        return (Verified::No, spent(done, None));
     };
-    let checked = units(&stored, LATER_PASS);
+    let checked = units(&stored);
     if stored_cost == cost {
-        pace.current_took(start.elapsed().as_secs_f64());
         let verdict = if right {
             Verified::Yes { rehash: None }
         } else {
             Verified::No
         };
-        return (verdict, spent(checked, false));
+        return (verdict, spent(checked, None));
     }
     if right {
         let rehash = encode(
@@ -450,22 +486,18 @@ fn verify(
             password,
         )
         .ok();
-        let rehashed = rehash.as_ref().map_or(0.0, |_| units(current, LATER_PASS));
-        return (Verified::Yes { rehash }, spent(checked + rehashed, false));
+        let rehashed = rehash.as_ref().map_or(0.0, |_| units(current));
+        return (Verified::Yes { rehash }, spent(checked + rehashed, None));
     }
-    let so_far = start.elapsed().as_secs_f64();
-    let pads = padding(&stored, current, so_far, pace.aim(current));
-    let (mut done, mut blocks) = (checked, 0.0);
-    let topping = std::time::Instant::now();
-    for pad in &pads {
-        let _ = compute(pad, &[0; 16], password, memory);
-        done += units(pad, LATER_PASS);
-        blocks += pad.block_count() as f64;
-    }
-    if blocks > 0.0 {
-        pace.top_up_took(blocks, topping.elapsed().as_secs_f64());
-    }
-    (Verified::No, spent(done, blocks > 0.0))
+    let (blocks, sized) = top_ups.blocks(stored_cost, &stored, current);
+    let pads = one_pass(blocks, current);
+    let done = checked + compute_each(&pads, password, memory);
+    let to_size = (!sized && !pads.is_empty()).then_some(stored_cost);
+    (Verified::No, spent(done, to_size))
+}
+
+fn spent(units: f64, to_size: Option<Cost>) -> Spent {
+    Spent { units, to_size }
 }
 
 /// Whether `password` matches the stored `phc`, with the parameters it was checked at; `None`
@@ -577,7 +609,7 @@ mod tests {
         );
     }
 
-    /// Before the pool has timed its own work, a wrong password takes the work of one
+    /// Before its top-ups are sized on the machine, a wrong password takes the work of one
     /// verification at the current cost whatever is stored: a hash at the current cost, the
     /// dummy, hashes of cheaper costs (topped up) or one that cannot be read.
     #[tokio::test]
@@ -595,20 +627,28 @@ mod tests {
             // A salt of 4 bytes, under argon2's 8: readable, but it cannot be computed.
             "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".to_string(),
         ];
+        let mut older = Vec::new();
         for (memory_kib, iterations) in [(64, 1), (32, 3), (40, 2), (8, 1)] {
-            let older = Cost {
+            let at = Cost {
                 memory_kib,
                 iterations,
                 ..cost
             };
-            let hasher = Hasher::start(older, 1, 1).unwrap();
+            let hasher = Hasher::start(at, 1, 1).unwrap();
             stored.push(hasher.hash("Tangerine7Harbor").await.unwrap());
+            older.push(at);
         }
-        let (want, mut memory) = (units(&current, LATER_PASS), Vec::new());
+        let (want, mut memory) = (units(&current), Vec::new());
         for (i, phc) in stored.iter().enumerate() {
-            let untimed = Pace::default();
-            let (verdict, spent) =
-                verify(phc, "Wrong-Guess-42", &mut memory, &current, cost, &untimed);
+            let none_sized = TopUps::default();
+            let (verdict, spent) = verify(
+                phc,
+                "Wrong-Guess-42",
+                &mut memory,
+                &current,
+                cost,
+                &none_sized,
+            );
             assert_eq!(verdict, Verified::No, "{phc}");
             // Within argon2's rounding of memory down to whole slices (4 blocks) per top-up,
             // and a last top-up under its smallest memory (8 blocks) left out.
@@ -617,7 +657,8 @@ mod tests {
                 "{phc}: {} of {want}",
                 spent.units
             );
-            assert_eq!(spent.topped_up, i >= 4, "{phc}");
+            // Each top-up is to be sized on the machine, after the answer.
+            assert_eq!(spent.to_size, i.checked_sub(4).map(|o| older[o]), "{phc}");
         }
         // A dearer stored hash (the cost lowered) is left as it is: it cannot be made quicker.
         let dearer = Hasher::start(
@@ -638,76 +679,83 @@ mod tests {
             &mut memory,
             &current,
             cost,
-            &Pace::default(),
+            &TopUps::default(),
         );
-        assert_eq!(spent.units, 64.0 * (1.0 + 3.0 * LATER_PASS));
+        assert_eq!(
+            spent,
+            Spent {
+                units: units(
+                    &params(Cost {
+                        iterations: 4,
+                        ..cost
+                    })
+                    .unwrap()
+                ),
+                to_size: None
+            }
+        );
     }
 
-    /// Once verifications at the current cost are timed, a top-up aims at their median, with
-    /// as many one-pass blocks as the time the check lacks, none larger than the current memory.
+    /// A top-up is sized once per stored cost, by timing it on this machine; from then on the
+    /// verifications at that cost use it.
+    #[tokio::test]
+    async fn a_top_up_is_sized_on_the_machine_once_per_stored_cost() {
+        let cost = Cost {
+            memory_kib: 256,
+            iterations: 2,
+            parallelism: 1,
+        };
+        let older = Cost {
+            iterations: 1,
+            ..cost
+        };
+        let current = params(cost).unwrap();
+        let phc = Hasher::start(older, 1, 1).unwrap().hash("x").await.unwrap();
+        let (top_ups, mut memory) = (TopUps::default(), Vec::new());
+        top_ups.size_once(older, &current, &mut memory);
+        let Some(Sizing::Sized(blocks)) = top_ups.sizes().get(&older).copied() else {
+            panic!("not sized: {:?}", top_ups.sizes().get(&older));
+        };
+        assert!(blocks.is_finite() && blocks >= 0.0, "{blocks}");
+        let (_, spent) = verify(&phc, "y", &mut memory, &current, cost, &top_ups);
+        let padded: f64 = one_pass(blocks, &current).iter().map(units).sum();
+        assert_eq!(
+            spent,
+            Spent {
+                units: 256.0 + padded,
+                to_size: None
+            }
+        );
+
+        // Sized (or being sized) once: another thread's call leaves it be.
+        top_ups.sizes().insert(older, Sizing::Sized(100.0));
+        top_ups.size_once(older, &current, &mut memory);
+        assert_eq!(top_ups.sizes().get(&older), Some(&Sizing::Sized(100.0)));
+    }
+
+    /// Top-ups come in one-pass computations no larger than the current memory, and never
+    /// more than twice a verification's work, whatever number they are asked for.
     #[test]
-    fn a_top_up_aims_at_the_median_of_the_latest_verifications() {
-        let current = params(CHEAP).unwrap();
-        let older = params(Cost {
-            memory_kib: 32,
+    fn top_ups_are_bounded() {
+        // Twice its work: 2 × 64 × (1 + 2 × 1.24) = 445.44 blocks.
+        let current = params(Cost {
+            iterations: 3,
             ..CHEAP
         })
         .unwrap();
-        let pace = Pace::default();
-        assert_eq!(pace.aim(&current), None);
-        // 40 timings, of which only the latest 31 count: 0.009 s nine times, 0.010 s eleven
-        // times, 0.011 s eleven times.
-        for secs in [0.1; 9].iter().chain(&[0.009; 9]).chain(&[0.010; 11]) {
-            pace.current_took(*secs);
-        }
-        for secs in [0.011; 11] {
-            pace.current_took(secs);
-        }
-        let aim = pace.aim(&current).unwrap();
-        assert_eq!(aim.secs, 0.010);
-        // No top-up timed yet: a one-pass block is the median's share by `units`.
-        assert_eq!(aim.per_block, 0.010 / units(&current, LATER_PASS));
-        pace.top_up_took(1_000.0, 0.001);
-        pace.top_up_took(1_000.0, 0.002);
-        let aim = pace.aim(&current).unwrap();
-        assert!((aim.per_block - 1.2e-6).abs() < 1e-12, "{aim:?}");
-
-        let pads = padding(&older, &current, 0.004, Some(aim));
-        let blocks: usize = pads.iter().map(Params::block_count).sum();
-        assert!((4_996..=5_000).contains(&blocks), "{blocks}");
-        assert!(pads
-            .iter()
-            .all(|p| p.block_count() <= 64 && p.t_cost() == 1));
-        assert!(padding(&older, &current, 0.010, Some(aim)).is_empty());
-        assert!(padding(&older, &current, 0.011, Some(aim)).is_empty());
-    }
-
-    /// The pool times its own verifications at the current cost and its top-ups.
-    #[tokio::test]
-    async fn verifications_time_the_pace() {
-        let current = params(CHEAP).unwrap();
-        let pace = Pace::default();
-        let mut memory = Vec::new();
-        let at_current = Hasher::start(CHEAP, 1, 1).unwrap().hash("x").await.unwrap();
-        verify(&at_current, "y", &mut memory, &current, CHEAP, &pace);
-        assert!(pace.aim(&current).is_some());
-        assert_eq!(pace.timings().per_block, None);
-        let cheaper = Cost {
-            memory_kib: 8,
-            ..CHEAP
+        let total = |blocks: f64| -> (usize, usize) {
+            let pads = one_pass(blocks, &current);
+            assert!(pads
+                .iter()
+                .all(|p| p.block_count() <= 64 && p.t_cost() == 1));
+            (pads.len(), pads.iter().map(Params::block_count).sum())
         };
-        let older = Hasher::start(cheaper, 1, 1)
-            .unwrap()
-            .hash("x")
-            .await
-            .unwrap();
-        // Aimed at a verification far longer than this one, so there is a top-up to time.
-        for _ in 0..2 {
-            pace.current_took(0.01);
-        }
-        let (_, spent) = verify(&older, "y", &mut memory, &current, CHEAP, &pace);
-        assert!(spent.topped_up);
-        assert!(pace.timings().per_block.is_some());
+        assert_eq!(total(200.0), (4, 200));
+        assert_eq!(total(7.0), (0, 0));
+        assert_eq!(total(-5.0), (0, 0));
+        assert_eq!(total(f64::NAN), (0, 0));
+        assert_eq!(total(f64::INFINITY), (7, 444));
+        assert_eq!(total(1e12), (7, 444));
     }
 
     #[tokio::test]
