@@ -8,7 +8,7 @@
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use base64::Engine;
-use std::collections::{hash_map::Entry, HashMap};
+use std::collections::HashMap;
 use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -154,6 +154,10 @@ impl Hasher {
     }
 }
 
+fn params_of(cost: Cost) -> Option<Params> {
+    params(cost).ok()
+}
+
 fn params(cost: Cost) -> Result<Params, HashError> {
     Params::new(cost.memory_kib, cost.iterations, cost.parallelism, Some(32))
         .map_err(|e| HashError::Failed(format!("bad argon2 parameters: {e}")))
@@ -194,11 +198,14 @@ fn worker(
                 phc,
                 reply,
             } => {
-                let (verdict, spent) = verify(&phc, &password, &mut memory, params, cost, top_ups);
+                let (verdict, _) = verify(&phc, &password, &mut memory, params, cost, top_ups);
                 let _ = reply.send(Ok(verdict));
                 // After the answer, so that none waits for the timing.
-                if let Some(stored) = spent.to_size {
-                    top_ups.size_once(stored, params, &mut memory);
+                if let Some(due) = top_ups.answered() {
+                    let found = params_of(due.stored).and_then(|stored| {
+                        blocks_found_by_a_pair(&stored, params, due.blocks, due.pairs, &mut memory)
+                    });
+                    top_ups.learnt(due, found);
                 }
             }
         }
@@ -320,46 +327,190 @@ fn units(params: &Params) -> f64 {
 
 /// A later pass's work against a first pass's, as timed on the machine this was written on
 /// (2 cores, m = 19456 KiB: a first pass 7.1 ms, each later pass 8.8 ms). Only a first guess:
-/// a pool sizes each top-up on its own machine (`size_top_up`).
+/// a pool sizes each top-up on its own machine (`TopUps`).
 const LATER_PASS: f64 = 1.24;
 
-/// The top-ups a pool has sized, by stored cost, in one-pass blocks: shared by its threads.
+/// The top-ups of a pool, by stored cost: how many one-pass blocks each takes, as timed on this
+/// machine so far. Shared by the pool's threads.
 #[derive(Default)]
-struct TopUps(Mutex<HashMap<Cost, Sizing>>);
+struct TopUps(Mutex<Sizes>);
+
+#[derive(Default)]
+struct Sizes {
+    by_cost: HashMap<Cost, Sizing>,
+    /// The verifications the pool has answered, of every kind: pairs are timed on this count,
+    /// never after a particular account's answer.
+    verifications: u64,
+    /// A thread is timing a pair.
+    timing: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Sizing {
-    /// A thread is timing it.
-    Underway,
-    Sized(f64),
+struct Sizing {
+    blocks: f64,
+    /// The work missing by `units`: the first guess, and the middle of the band a size may
+    /// move in.
+    estimate: f64,
+    /// The pairs timed so far.
+    pairs: u32,
+}
+
+/// How many pairs a top-up's size is first timed from, one every `EARLY_EVERY` verifications;
+/// after those, one every `LATE_EVERY`, so it follows the machine for under 1 % of the pool's
+/// work.
+const SIZING_PAIRS: u32 = 24;
+const EARLY_EVERY: u64 = 4;
+const LATE_EVERY: u64 = 256;
+
+/// How far a size may move from the estimate: a fraction of it either way. Enough for any
+/// machine's pace of a later pass against a first (1.0–1.5 where this was measured); and a
+/// host made busy on purpose while pairs are timed cannot push the size further.
+const BAND: f64 = 0.25;
+
+/// A pair to time: its stored cost and the size to time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Due {
+    stored: Cost,
+    blocks: f64,
+    pairs: u32,
 }
 
 impl TopUps {
-    fn sizes(&self) -> MutexGuard<'_, HashMap<Cost, Sizing>> {
+    fn sizes(&self) -> MutexGuard<'_, Sizes> {
         // A thread that panicked holding the lock left plain numbers: still good to read.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The blocks that top up a check at `stored` to a verification at `current`, and whether
-    /// they were sized on this machine (until then, the work missing by `units`).
-    fn blocks(&self, stored: Cost, stored_params: &Params, current: &Params) -> (f64, bool) {
-        match self.sizes().get(&stored) {
-            Some(Sizing::Sized(blocks)) => (*blocks, true),
-            _ => (units(current) - units(stored_params), false),
-        }
+    /// The blocks that top up a check at `stored` to a verification at `current`: at first the
+    /// work missing by `units`, then as timed.
+    fn blocks(&self, stored: Cost, stored_params: &Params, current: &Params) -> f64 {
+        let estimate = units(current) - units(stored_params);
+        self.sizes()
+            .by_cost
+            .entry(stored)
+            .or_insert(Sizing {
+                blocks: estimate,
+                estimate,
+                pairs: 0,
+            })
+            .blocks
     }
 
-    /// Sizes the top-up for `stored` unless another thread is at it or has done it.
-    fn size_once(&self, stored: Cost, current: &Params, memory: &mut Vec<Block>) {
-        match self.sizes().entry(stored) {
-            Entry::Occupied(_) => return,
-            Entry::Vacant(v) => v.insert(Sizing::Underway),
+    /// Counts an answered verification, and claims the pair due now, if any and if no other
+    /// thread is timing one: the size with the fewest pairs.
+    fn answered(&self) -> Option<Due> {
+        let mut sizes = self.sizes();
+        sizes.verifications += 1;
+        let n = sizes.verifications;
+        if sizes.timing {
+            return None;
+        }
+        let (stored, sizing) = sizes
+            .by_cost
+            .iter()
+            .filter(|(_, s)| {
+                let every = if s.pairs < SIZING_PAIRS {
+                    EARLY_EVERY
+                } else {
+                    LATE_EVERY
+                };
+                n.is_multiple_of(every)
+            })
+            .min_by_key(|(_, s)| s.pairs)?;
+        let due = Due {
+            stored: *stored,
+            blocks: sizing.blocks,
+            pairs: sizing.pairs,
         };
-        let sized = params(stored)
-            .map(|stored_params| size_top_up(&stored_params, current, memory))
-            .unwrap_or(0.0);
-        self.sizes().insert(stored, Sizing::Sized(sized));
+        sizes.timing = true;
+        Some(due)
     }
+
+    /// What the pair `due` found (`None`: nothing to learn from it).
+    fn learnt(&self, due: Due, found: Option<f64>) {
+        let mut sizes = self.sizes();
+        sizes.timing = false;
+        if let Some(sizing) = sizes.by_cost.get_mut(&due.stored) {
+            sizing.pairs += 1;
+            if let Some(found) = found {
+                sizing.blocks = moved(*sizing, found);
+            }
+        }
+    }
+}
+
+/// A size moved towards what a pair found: the average of the estimate and every pair's until
+/// `SIZING_PAIRS`, then a moving average of as many; within `BAND` of the estimate.
+fn moved(sizing: Sizing, found: f64) -> f64 {
+    let weight = 1.0 / f64::from(sizing.pairs.min(SIZING_PAIRS) + 1);
+    let blocks = sizing.blocks + weight * (found - sizing.blocks);
+    let band = BAND * sizing.estimate.abs();
+    blocks.clamp(sizing.estimate - band, sizing.estimate + band)
+}
+
+/// Times a pair, in the thread's CPU time: a verification at `current`, and the check at
+/// `stored` with a top-up of `blocks`, back to back so that both share the host's state, in
+/// turns which goes first (`pairs` is the count so far). Returns the blocks that would have
+/// made them even, at the pace of the top-up's own blocks. A pair that differs by more than a
+/// tenth of the verification counts as that tenth (a spell of the host's noise, not the
+/// machine's pace); a clock that cannot be read or did not move gives nothing.
+fn blocks_found_by_a_pair(
+    stored: &Params,
+    current: &Params,
+    blocks: f64,
+    pairs: u32,
+    memory: &mut Vec<Block>,
+) -> Option<f64> {
+    let secs = |params: &Params, memory: &mut Vec<Block>| -> Option<f64> {
+        let start = thread_cpu_secs()?;
+        let _ = compute(params, &[0; 16], "", memory);
+        Some(thread_cpu_secs()? - start)
+    };
+    let pads = one_pass(blocks, current);
+    let padded: f64 = pads.iter().map(|p| p.block_count() as f64).sum();
+    let topped_up_check = |memory: &mut Vec<Block>| -> Option<(f64, f64)> {
+        let check_secs = secs(stored, memory)?;
+        let mut top_up_secs = 0.0;
+        for pad in &pads {
+            top_up_secs += secs(pad, memory)?;
+        }
+        Some((check_secs, top_up_secs))
+    };
+    let (verification_secs, (check_secs, top_up_secs)) = if pairs.is_multiple_of(2) {
+        let verification_secs = secs(current, memory)?;
+        (verification_secs, topped_up_check(memory)?)
+    } else {
+        let checked = topped_up_check(memory)?;
+        (secs(current, memory)?, checked)
+    };
+    let per_block = if padded > 0.0 {
+        top_up_secs / padded
+    } else {
+        verification_secs / units(current)
+    };
+    if verification_secs <= 0.0 || per_block <= 0.0 {
+        return None;
+    }
+    let tenth = verification_secs / 10.0;
+    let lacked = (verification_secs - check_secs - top_up_secs).clamp(-tenth, tenth);
+    let found = padded + lacked / per_block;
+    found.is_finite().then_some(found.max(0.0))
+}
+
+/// The CPU time this thread has run, in seconds. A pair is timed by it rather than by the wall
+/// clock: the time a thread waits for a core or for the host is noise of a millisecond a pair,
+/// and falls on a verification and on a topped-up check alike, in proportion to their running
+/// time, so equal running time answers in equal time.
+fn thread_cpu_secs() -> Option<f64> {
+    use rustix::time::{clock_gettime_dynamic, ClockId, DynamicClockId};
+    let t = clock_gettime_dynamic(DynamicClockId::Known(ClockId::ThreadCPUTime)).ok()?;
+    Some(
+        Duration::new(
+            u64::try_from(t.tv_sec).ok()?,
+            u32::try_from(t.tv_nsec).ok()?,
+        )
+        .as_secs_f64(),
+    )
 }
 
 /// The most blocks a top-up may have: twice a verification at the current cost's work, far
@@ -399,54 +550,12 @@ fn compute_each(pads: &[Params], password: &str, memory: &mut Vec<Block>) -> f64
         .sum()
 }
 
-/// The pairs `size_top_up` times, round by round: a pair's difference varies by about a
-/// millisecond on a busy 2-core host; the median of 15 is good to about a quarter of one.
-const SIZING_PAIRS: [usize; 2] = [5, 15];
-
-/// How many one-pass blocks make a check at `stored` take as long as a verification at
-/// `current` on this machine. Starting from the work missing by `units`, round by round: pairs
-/// back to back (so a pair shares the host's load), each a verification at `current` and the
-/// check with its top-up; the top-up grows or shrinks by the median time the pairs lacked, at
-/// the median pace of its own blocks. At the default cost, about 0.65 s of one hashing thread,
-/// once per stored cost and process.
-fn size_top_up(stored: &Params, current: &Params, memory: &mut Vec<Block>) -> f64 {
-    let mut blocks = units(current) - units(stored);
-    let timed = |params: &Params, memory: &mut Vec<Block>| {
-        let start = Instant::now();
-        let _ = compute(params, &[0; 16], "", memory);
-        start.elapsed().as_secs_f64()
-    };
-    for pairs in SIZING_PAIRS {
-        let pads = one_pass(blocks, current);
-        let padded: f64 = pads.iter().map(|p| p.block_count() as f64).sum();
-        let (mut lacked, mut per_block) = (Vec::new(), Vec::new());
-        for _ in 0..pairs {
-            let verification = timed(current, memory);
-            let check = timed(stored, memory);
-            let topping: f64 = pads.iter().map(|pad| timed(pad, memory)).sum();
-            lacked.push(verification - check - topping);
-            per_block.push(if padded > 0.0 {
-                topping / padded
-            } else {
-                verification / units(current)
-            });
-        }
-        blocks = (padded + median(&mut lacked) / median(&mut per_block)).max(0.0);
-    }
-    blocks
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// What a verification computed, in `units`, and the stored cost of a top-up it did before
-/// that top-up was sized on this machine.
+/// What a verification computed, in `units`, and the stored cost it topped up (or would have,
+/// had the size been 8 blocks or more).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Spent {
     units: f64,
-    to_size: Option<Cost>,
+    topped_up: Option<Cost>,
 }
 
 /// Checks `password` against the stored `phc`. A wrong password answers no sooner than one
@@ -489,15 +598,17 @@ fn verify(
         let rehashed = rehash.as_ref().map_or(0.0, |_| units(current));
         return (Verified::Yes { rehash }, spent(checked + rehashed, None));
     }
-    let (blocks, sized) = top_ups.blocks(stored_cost, &stored, current);
-    let pads = one_pass(blocks, current);
+    if checked >= units(current) {
+        // A dearer cost (the cost lowered): nothing can make it quicker.
+        return (Verified::No, spent(checked, None));
+    }
+    let pads = one_pass(top_ups.blocks(stored_cost, &stored, current), current);
     let done = checked + compute_each(&pads, password, memory);
-    let to_size = (!sized && !pads.is_empty()).then_some(stored_cost);
-    (Verified::No, spent(done, to_size))
+    (Verified::No, spent(done, Some(stored_cost)))
 }
 
-fn spent(units: f64, to_size: Option<Cost>) -> Spent {
-    Spent { units, to_size }
+fn spent(units: f64, topped_up: Option<Cost>) -> Spent {
+    Spent { units, topped_up }
 }
 
 /// Whether `password` matches the stored `phc`, with the parameters it was checked at; `None`
@@ -657,8 +768,8 @@ mod tests {
                 "{phc}: {} of {want}",
                 spent.units
             );
-            // Each top-up is to be sized on the machine, after the answer.
-            assert_eq!(spent.to_size, i.checked_sub(4).map(|o| older[o]), "{phc}");
+            // A check at a cheaper cost names it, topped up or not.
+            assert_eq!(spent.topped_up, i.checked_sub(4).map(|o| older[o]), "{phc}");
         }
         // A dearer stored hash (the cost lowered) is left as it is: it cannot be made quicker.
         let dearer = Hasher::start(
@@ -691,15 +802,15 @@ mod tests {
                     })
                     .unwrap()
                 ),
-                to_size: None
+                topped_up: None
             }
         );
     }
 
-    /// A top-up is sized once per stored cost, by timing it on this machine; from then on the
-    /// verifications at that cost use it.
+    /// A top-up's size is timed on the machine in pairs due on the count of verifications of
+    /// every kind, one thread at a time, and verifications use it at once.
     #[tokio::test]
-    async fn a_top_up_is_sized_on_the_machine_once_per_stored_cost() {
+    async fn a_top_up_is_sized_on_the_machine_in_pairs() {
         let cost = Cost {
             memory_kib: 256,
             iterations: 2,
@@ -709,28 +820,88 @@ mod tests {
             iterations: 1,
             ..cost
         };
-        let current = params(cost).unwrap();
+        let (current, stored) = (params(cost).unwrap(), params(older).unwrap());
         let phc = Hasher::start(older, 1, 1).unwrap().hash("x").await.unwrap();
         let (top_ups, mut memory) = (TopUps::default(), Vec::new());
-        top_ups.size_once(older, &current, &mut memory);
-        let Some(Sizing::Sized(blocks)) = top_ups.sizes().get(&older).copied() else {
-            panic!("not sized: {:?}", top_ups.sizes().get(&older));
-        };
-        assert!(blocks.is_finite() && blocks >= 0.0, "{blocks}");
+        let sizing = |top_ups: &TopUps| top_ups.sizes().by_cost.get(&older).copied().unwrap();
+
+        // Nothing to time before a top-up was asked for.
+        for _ in 0..EARLY_EVERY {
+            assert_eq!(top_ups.answered(), None);
+        }
         let (_, spent) = verify(&phc, "y", &mut memory, &current, cost, &top_ups);
-        let padded: f64 = one_pass(blocks, &current).iter().map(units).sum();
+        assert_eq!(spent.topped_up, Some(older));
+        let estimate = units(&current) - units(&stored);
         assert_eq!(
-            spent,
-            Spent {
-                units: 256.0 + padded,
-                to_size: None
+            sizing(&top_ups),
+            Sizing {
+                blocks: estimate,
+                estimate,
+                pairs: 0
             }
         );
 
-        // Sized (or being sized) once: another thread's call leaves it be.
-        top_ups.sizes().insert(older, Sizing::Sized(100.0));
-        top_ups.size_once(older, &current, &mut memory);
-        assert_eq!(top_ups.sizes().get(&older), Some(&Sizing::Sized(100.0)));
+        // Due on the count, and claimed by one thread at a time.
+        for _ in 1..EARLY_EVERY {
+            assert_eq!(top_ups.answered(), None);
+        }
+        let due = top_ups.answered().unwrap();
+        assert_eq!((due.stored, due.blocks, due.pairs), (older, estimate, 0));
+        for _ in 0..EARLY_EVERY {
+            assert_eq!(top_ups.answered(), None, "another thread is timing");
+        }
+        let found = blocks_found_by_a_pair(&stored, &current, due.blocks, 0, &mut memory).unwrap();
+        assert!(found.is_finite() && found >= 0.0, "{found}");
+        top_ups.learnt(due, Some(300.0));
+        let learnt = sizing(&top_ups);
+        assert_eq!(learnt.pairs, 1);
+        // The estimate counts as one pair: the first pair found moves the size half way.
+        assert_eq!(learnt.blocks, (estimate + 300.0) / 2.0);
+        let (_, spent) = verify(&phc, "y", &mut memory, &current, cost, &top_ups);
+        let padded: f64 = one_pass(learnt.blocks, &current).iter().map(units).sum();
+        assert_eq!(spent.units, units(&stored) + padded);
+
+        // A pair that learnt nothing still counts, so pairs end.
+        let due = (0..EARLY_EVERY).find_map(|_| top_ups.answered()).unwrap();
+        top_ups.learnt(due, None);
+        assert_eq!(
+            (sizing(&top_ups).pairs, sizing(&top_ups).blocks),
+            (2, learnt.blocks)
+        );
+
+        // Past the first pairs, one every LATE_EVERY verifications.
+        top_ups.sizes().by_cost.get_mut(&older).unwrap().pairs = SIZING_PAIRS;
+        let answered = (1..=LATE_EVERY)
+            .filter(|_| {
+                top_ups.answered().is_some_and(|due| {
+                    top_ups.learnt(due, None);
+                    true
+                })
+            })
+            .count();
+        assert_eq!(answered, 1);
+    }
+
+    /// A size moves to the average of the estimate and the pairs found, then a moving average,
+    /// and never out of its band around the estimate.
+    #[test]
+    fn a_size_moves_by_the_pairs_within_its_band() {
+        let start = Sizing {
+            blocks: 1_000.0,
+            estimate: 1_000.0,
+            pairs: 1,
+        };
+        assert_eq!(moved(start, 1_100.0), 1_050.0);
+        let second = Sizing {
+            blocks: 1_050.0,
+            pairs: 2,
+            ..start
+        };
+        assert_eq!(moved(second, 1_200.0), 1_100.0);
+        let settled = Sizing { pairs: 40, ..start };
+        assert_eq!(moved(settled, 1_250.0), 1_010.0);
+        assert_eq!(moved(start, 10_000.0), 1_250.0);
+        assert_eq!(moved(start, 0.0), 750.0);
     }
 
     /// Top-ups come in one-pass computations no larger than the current memory, and never
