@@ -139,7 +139,7 @@ async fn sign_in_timing(state: &AppState, n: usize) -> Result<(), Box<dyn std::e
         cost.memory_kib, cost.iterations, older.memory_kib, older.iterations
     );
     // The pool sizes a top-up on the machine from its first pairs, timed one every four
-    // verifications: give it those before measuring.
+    // verifications: give it those before measuring (all 24 of them when `n` is 32 or more).
     wrong_sign_ins(state, n.min(40), 1).await?;
     // One at a time, then from as many tasks as twice the hashing threads, so that the pool is
     // saturated and every answer waits its turn: the top-up must hold under load too.
