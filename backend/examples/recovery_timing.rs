@@ -13,17 +13,10 @@ use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let rounds: usize = std::env::args()
-        .nth(1)
-        .map(|n| n.parse())
-        .transpose()?
-        .unwrap_or(500);
-    let sign_ins: usize = std::env::args()
-        .nth(2)
-        .map(|n| n.parse())
-        .transpose()?
-        .unwrap_or(200);
-    run(rounds, sign_ins).await
+    let count = |at: usize, default: usize| -> Result<usize, std::num::ParseIntError> {
+        std::env::args().nth(at).map_or(Ok(default), |n| n.parse())
+    };
+    run(count(1, 500)?, count(2, 200)?).await
 }
 
 /// `rounds` starts and codes of each kind, then `sign_ins` wrong-password sign-ins of each.

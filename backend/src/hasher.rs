@@ -154,10 +154,6 @@ impl Hasher {
     }
 }
 
-fn params_of(cost: Cost) -> Option<Params> {
-    params(cost).ok()
-}
-
 fn params(cost: Cost) -> Result<Params, HashError> {
     Params::new(cost.memory_kib, cost.iterations, cost.parallelism, Some(32))
         .map_err(|e| HashError::Failed(format!("bad argon2 parameters: {e}")))
@@ -202,7 +198,7 @@ fn worker(
                 let _ = reply.send(Ok(verdict));
                 // After the answer, so that none waits for the timing.
                 if let Some(due) = top_ups.answered() {
-                    let found = params_of(due.stored).and_then(|stored| {
+                    let found = self::params(due.stored).ok().and_then(|stored| {
                         blocks_found_by_a_pair(&stored, params, due.blocks, due.pairs, &mut memory)
                     });
                     top_ups.learnt(due, found);
